@@ -1,0 +1,48 @@
+"""The ``bpwidgets`` command: ``--version``, ``--help`` and one subcommand per task.
+
+Each subcommand lives beside the code it drives and exposes two functions,
+``add_arguments(parser)`` and ``run(args) -> int``; this module only wires them up.
+Subcommand modules are imported when the parser is built, so they keep their own
+top-level imports light (heavy imports go inside ``run``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from bpwidgets import __version__
+
+# name -> (module, one-line help). Add a subcommand by adding a row here.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser with every registered subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="bpwidgets",
+        description="Interactive panels and graded lessons that make backpropagation visible.",
+    )
+    parser.add_argument("--version", action="version", version=f"bpwidgets {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in SUBCOMMANDS.items():
+        module = importlib.import_module(module_name)
+        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(sub)
+        sub.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the process exit status (2 for usage errors)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "_run", None) is None:
+        parser.print_help()
+        return 0
+    return int(args._run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""The numpy backprop core: plain data in, plain data out; numpy and the standard library only.
+
+Names are resolved lazily from the table below, so ``from bpwidgets.core import Value`` loads
+just the module that defines ``Value``.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+# Public name -> defining module (relative to this package). One row per public name.
+_EXPORTS = {
+    "Value": "value",
+    "ChainRuleStep": "value",
+    "graph_layout": "graph",
+    "numerical_grad": "gradcheck",
+    "relative_error": "gradcheck",
+    "gradcheck_report": "gradcheck",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    """Import the module that defines ``name`` on first use."""
+    if name in _EXPORTS:
+        module = importlib.import_module(f"{__name__}.{_EXPORTS[name]}")
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)

@@ -1,0 +1,1 @@
+"""Instant feedback checks for lessons and the nbgrader-based release / autograde commands."""

@@ -1,0 +1,44 @@
+"""Shared pytest configuration.
+
+Browser tests skip on a machine without Chromium, except where BPWIDGETS_REQUIRE_BROWSER=1
+(set by .ci/run): there a missing browser is a failure, never a silent skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("BPWIDGETS_CHROMIUM", "/usr/bin/chromium")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def browser_required() -> bool:
+    """True where CI demands that browser tests run (a skip becomes a failure)."""
+    return os.environ.get("BPWIDGETS_REQUIRE_BROWSER", "") not in ("", "0")
+
+
+def chromium_path() -> str:
+    """Return the Chromium executable, or skip (fail under BPWIDGETS_REQUIRE_BROWSER) without it."""
+    found = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    if found:
+        return found
+    message = f"Chromium not found at {CHROMIUM}; install it with `apt-get install -y chromium`"
+    if browser_required():
+        pytest.fail(message + " (BPWIDGETS_REQUIRE_BROWSER is set)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Path to a headless-capable Chromium for browser tests."""
+    return chromium_path()
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The checkout's top folder."""
+    return REPO_ROOT
