@@ -1,0 +1,343 @@
+"""The panel framework: controls + a persistent figure + a caption + an error line.
+
+A panel is an ``ipywidgets.VBox`` holding, top to bottom: rows of controls, an ``Image``
+showing the figure as PNG, a one-line caption, an error line, and a folded text description
+of the figure (also set as the image's tooltip, so screen readers get it as alt text).
+
+The figure is one ``matplotlib.figure.Figure`` on an Agg canvas (never pyplot), so the panel
+looks the same in JupyterLab, Notebook 7, VS Code, Colab, Voila and static HTML, whatever the
+kernel's matplotlib backend. Its artists are created once and updated in place.
+
+How to write a panel
+--------------------
+Subclass :class:`Panel` and implement four methods::
+
+    class SquarePanel(Panel):
+        figsize = (5, 3)                       # inches; dpi is Panel.dpi
+
+        def __init__(self, *, hide=(), **state):
+            controls = {"x": widgets.FloatSlider(value=1.0, min=-3, max=3,
+                                                 description="x", style=LABEL_STYLE)}
+            super().__init__(controls, hide=hide, state=state)
+
+        def setup_figure(self, figure):        # once: create axes and artists
+            self.ax = figure.add_subplot()
+            self.point, = self.ax.plot([], [], "o")
+
+        def compute(self):                     # pure: read self.state, return data, may raise
+            x = self.state["x"]
+            if x == 0:
+                raise ValueError("x must be non-zero; got 0")
+            return {"x": x, "y": x * x}
+
+        def draw(self, data):                  # update artists in place, no new figure/axes
+            self.point.set_data([data["x"]], [data["y"]])
+            self.set_caption(f"x² = {data['y']:.2f}")
+
+        def describe(self):                    # text description of the current figure
+            return f"A point at x = {self.state['x']:.2f} on the parabola y = x²."
+
+What the base class does for you
+--------------------------------
+- ``panel.controls`` (dict name → widget), ``panel.image``, ``panel.figure``, ``panel.state``
+  (dict name → value of every control that has a value, except ``Play`` animation drivers;
+  JSON-friendly). ``SomePanel(**panel.state)`` restores a state; unknown names raise TypeError.
+- ``hide=["name", ...]`` hides controls (they still work from code); unknown names raise.
+- Setting ``panel.controls[name].value`` recomputes and re-renders synchronously, so tests and
+  lessons drive a panel without any display. ``with panel.hold(): ...`` batches several changes
+  into one redraw; use it in button handlers that set several controls.
+- A failing ``compute`` (any exception) shows its message in the error line
+  (``panel.error``), keeps the previous picture and leaves the panel usable; the next good
+  update clears it. Raising ``ValueError`` with a message that names the parameter, the allowed
+  values and what came is the house style (see ``bpwidgets.core.validate``).
+  During construction errors are raised instead, so a wrong argument fails loudly.
+- Control changes made while ``compute``/``draw`` run (e.g. clamping a slider's ``max``) do not
+  trigger another redraw; read control values after you change them.
+- ``_repr_mimebundle_`` adds an ``image/png`` of the current figure next to the widget view.
+
+Hooks for static export and docs
+--------------------------------
+- ``panel.render_png()`` → PNG bytes of the figure for the current state (no display needed):
+  set controls (inside ``hold()``), then call it.
+- ``panel.export_grid()`` → dict control name → list of values worth pre-rendering. Default:
+  every option of a Dropdown/ToggleButtons/RadioButtons, both states of a Checkbox, the full
+  range of an IntSlider with at most ``MAX_GRID_STEPS`` values, otherwise only the current value.
+  Override it (or set ``export_controls``, a tuple of names) to choose.
+- ``panel.snapshot(path)`` writes the current PNG to a file.
+
+Colours come from :mod:`bpwidgets.panels.palette` (Okabe–Ito, "PuOr", "cividis").
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import html
+import io
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import ipywidgets as widgets
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from bpwidgets.panels.palette import ERROR_TEXT
+
+# Give every control label room, so descriptions are not clipped to the default 90 px.
+LABEL_STYLE = {"description_width": "initial"}
+
+# Largest IntSlider range the default export grid enumerates value by value.
+MAX_GRID_STEPS = 60
+
+# Widgets whose value the default export grid enumerates completely.
+_OPTION_WIDGETS = (widgets.Dropdown, widgets.ToggleButtons, widgets.RadioButtons)
+
+
+class Panel(widgets.VBox):
+    """Base class: controls, a persistent Agg figure shown as PNG, a caption and an error line."""
+
+    figsize: tuple[float, float] = (7.0, 4.5)
+    dpi: int = 100
+    export_controls: tuple[str, ...] | None = None  # None: every control in ``state``
+
+    def __init__(self, controls: dict, *, hide: Iterable[str] = (), state: dict | None = None):
+        self.controls = dict(controls)
+        self._hold_depth = 0
+        self._dirty = False
+        self._busy = False
+        self._error = ""
+        self._png = b""
+
+        self.figure = Figure(figsize=self.figsize, dpi=self.dpi)
+        FigureCanvasAgg(self.figure)
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.caption = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
+        self.error_line = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
+        self.description_box = widgets.HTML()
+
+        self._apply_state(state or {})
+        self._hide(hide)
+        self.setup_figure(self.figure)
+        for name, widget in list(self.controls.items()):
+            self.add_control(name, widget)
+
+        super().__init__(children=self._children())
+        self._render(strict=True)
+
+    # --- what subclasses implement ---------------------------------------------------------
+
+    def setup_figure(self, figure: Figure) -> None:
+        """Create axes and artists once (subclasses override)."""
+        raise NotImplementedError
+
+    def compute(self):
+        """Compute the data to draw from ``self.state``; raise on bad input (subclasses override)."""
+        raise NotImplementedError
+
+    def draw(self, data) -> None:
+        """Update the artists in place from ``data`` (subclasses override)."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """Return a text description of the current figure (subclasses override)."""
+        return f"{type(self).__name__} figure."
+
+    def arrange_controls(self) -> list[widgets.Widget]:
+        """Return the rows of controls shown above the figure (override for a custom layout)."""
+        wrap = widgets.Layout(flex_flow="row wrap", align_items="center")
+        return [widgets.HBox(list(self.controls.values()), layout=wrap)]
+
+    # --- public API ------------------------------------------------------------------------
+
+    @property
+    def state(self) -> dict:
+        """Current control values by name (JSON-friendly); ``type(panel)(**state)`` restores it."""
+        return {
+            name: _plain(widget.value)
+            for name, widget in self.controls.items()
+            if _is_state_widget(widget)
+        }
+
+    @property
+    def error(self) -> str:
+        """The message in the error line ('' when the last update succeeded)."""
+        return self._error
+
+    @property
+    def caption_text(self) -> str:
+        """The caption's plain text."""
+        return getattr(self, "_caption_text", "")
+
+    def add_control(self, name: str, widget: widgets.Widget) -> None:
+        """Register a control created after construction (the caller places it in a row)."""
+        self.controls[name] = widget
+        if _is_state_widget(widget):
+            widget.observe(self._on_control_change, names="value")
+
+    def remove_control(self, name: str) -> widgets.Widget:
+        """Unregister a control and return it (the caller removes it from its row)."""
+        widget = self.controls.pop(name)
+        if _is_state_widget(widget):
+            widget.unobserve(self._on_control_change, names="value")
+        return widget
+
+    def set_caption(self, text: str) -> None:
+        """Show a one-line explanation under the figure."""
+        self._caption_text = text
+        self.caption.value = f"<span>{html.escape(text)}</span>"
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Batch several control changes into one recompute and redraw at the end."""
+        self._hold_depth += 1
+        try:
+            yield
+        finally:
+            self._hold_depth -= 1
+            if self._hold_depth == 0 and self._dirty:
+                self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute and redraw now; a failure is shown in the error line."""
+        self._render(strict=False)
+
+    def render_png(self) -> bytes:
+        """Return the current figure as PNG bytes (no display needed)."""
+        if self._dirty:
+            self.refresh()
+        return self._png
+
+    def snapshot(self, path) -> Path:
+        """Write the current figure to ``path`` as PNG and return the path."""
+        path = Path(path)
+        path.write_bytes(self.render_png())
+        return path
+
+    def export_grid(self) -> dict[str, list]:
+        """Control name → values a static export should pre-render (see module docstring)."""
+        names = self.export_controls or [n for n, w in self.controls.items() if _is_state_widget(w)]
+        return {name: _grid_values(self.controls[name]) for name in names}
+
+    def _repr_mimebundle_(self, **kwargs):
+        """The widget view plus a static PNG and plain text, for notebooks without widget state."""
+        bundle = super()._repr_mimebundle_(**kwargs) or {}
+        bundle["image/png"] = base64.b64encode(self.render_png()).decode("ascii")
+        bundle["text/plain"] = f"{type(self).__name__}: {self.describe()}"
+        return bundle
+
+    # --- internals -------------------------------------------------------------------------
+
+    def _children(self) -> list[widgets.Widget]:
+        return [*self.arrange_controls(), self.image, self.caption, self.error_line,
+                self.description_box]
+
+    def _apply_state(self, state: dict) -> None:
+        """Set initial control values; unknown names raise TypeError listing the known ones."""
+        known = [n for n, w in self.controls.items() if _is_state_widget(w)]
+        for name, value in state.items():
+            if name not in known:
+                raise TypeError(
+                    f"{type(self).__name__} has no control {name!r}; "
+                    f"known controls: {', '.join(map(repr, known))}"
+                )
+            self.controls[name].value = value
+
+    def _hide(self, names: Iterable[str]) -> None:
+        if isinstance(names, str):
+            names = [names]
+        for name in names:
+            if name not in self.controls:
+                raise ValueError(
+                    f"hide must name controls of {type(self).__name__} "
+                    f"({', '.join(map(repr, self.controls))}); got {name!r}"
+                )
+            self.controls[name].layout.display = "none"
+
+    def _on_control_change(self, change) -> None:
+        if self._busy:
+            return
+        self._dirty = True
+        if self._hold_depth == 0:
+            self.refresh()
+
+    def _render(self, strict: bool) -> None:
+        """Compute, draw, encode the PNG; on failure show the error and keep the old picture."""
+        self._busy = True
+        try:
+            data = self.compute()
+            self.draw(data)
+            png = self._encode_png()
+        except Exception as error:  # noqa: BLE001 - every failure belongs in the error line
+            if strict:
+                raise
+            self._show_error(_message(error))
+            return
+        finally:
+            self._busy = False
+            self._dirty = False
+        self._png = png
+        self.image.value = png
+        self._show_error("")
+        description = self.describe()
+        self.image.tooltip = description
+        self.description_box.value = (
+            "<details><summary>Text description of the figure</summary>"
+            f"<p>{html.escape(description)}</p></details>"
+        )
+
+    def _encode_png(self) -> bytes:
+        buffer = io.BytesIO()
+        # Fast zlib level: a panel redraws on every control change, size matters less.
+        self.figure.canvas.print_png(buffer, pil_kwargs={"compress_level": 1})
+        return buffer.getvalue()
+
+    def _show_error(self, message: str) -> None:
+        self._error = message
+        if message:
+            self.error_line.value = (
+                f'<span role="alert" style="color:{ERROR_TEXT};font-weight:bold">'
+                f"⚠ {html.escape(message)}</span>"
+            )
+        else:
+            self.error_line.value = ""
+
+
+def _is_state_widget(widget: widgets.Widget) -> bool:
+    """True for controls whose value is panel state (not buttons, not Play animation drivers)."""
+    return widget.has_trait("value") and not isinstance(widget, widgets.Play)
+
+
+def _plain(value):
+    """Make a widget value JSON-friendly (tuples become lists, numpy scalars become floats)."""
+    if isinstance(value, tuple):
+        return list(value)
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _grid_values(widget: widgets.Widget) -> list:
+    """The values of one control a static export enumerates by default."""
+    if isinstance(widget, _OPTION_WIDGETS):
+        return _option_values(widget)
+    if isinstance(widget, widgets.Checkbox):
+        return [False, True]
+    if isinstance(widget, widgets.IntSlider) and widget.max - widget.min < MAX_GRID_STEPS:
+        return list(range(widget.min, widget.max + 1, widget.step))
+    return [_plain(widget.value)]
+
+
+def _option_values(widget) -> list:
+    """The values of a selection widget whose options are values or (label, value) pairs."""
+    return [
+        option[1] if isinstance(option, tuple) and len(option) == 2 else option
+        for option in widget.options
+    ]
+
+
+def _message(error: Exception) -> str:
+    """A readable one-line message for the error line."""
+    text = str(error) or type(error).__name__
+    if isinstance(error, (ValueError, TypeError)):
+        return text
+    return f"{type(error).__name__}: {text}"

@@ -1,0 +1,167 @@
+"""The panel framework: state, hide, synchronous updates, error line, PNG rendering, MIME bundle."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import ipywidgets as widgets
+import pytest
+
+from bpwidgets.panels.base import LABEL_STYLE, Panel
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+class SquarePanel(Panel):
+    """A minimal panel: a point on y = x², as in the base module's docstring."""
+
+    figsize = (3.0, 2.0)
+
+    def __init__(self, *, hide=(), **state):
+        self.computations = 0
+        controls = {
+            "x": widgets.FloatSlider(value=1.0, min=-3, max=3, description="x", style=LABEL_STYLE),
+            "colour": widgets.Dropdown(options=["blue", "orange"], value="blue", description="colour"),
+            "grid": widgets.Checkbox(value=False, description="grid"),
+            "reset": widgets.Button(description="reset"),
+        }
+        controls["reset"].on_click(self._reset)
+        super().__init__(controls, hide=hide, state=state)
+
+    def setup_figure(self, figure):
+        self.ax = figure.add_subplot()
+        self.ax.set_xlim(-3, 3)
+        self.ax.set_ylim(-1, 10)
+        (self.point,) = self.ax.plot([], [], "o", markersize=12)
+
+    def compute(self):
+        self.computations += 1
+        x = self.state["x"]
+        if x == 0:
+            raise ValueError("x must be non-zero; got 0")
+        return {"x": x, "y": x * x}
+
+    def draw(self, data):
+        self.point.set_data([data["x"]], [data["y"]])
+        self.point.set_color(self.state["colour"])
+        self.ax.grid(self.state["grid"])
+        self.set_caption(f"x² = {data['y']:.2f}")
+
+    def describe(self):
+        return f"A point at x = {self.state['x']:.2f} on the parabola y = x²."
+
+    def _reset(self, _button):
+        with self.hold():
+            self.controls["x"].value = 1.0
+            self.controls["colour"].value = "blue"
+            self.controls["grid"].value = False
+
+
+def test_initial_render_is_a_png_in_the_image_widget():
+    panel = SquarePanel()
+    assert panel.image.format == "png"
+    assert bytes(panel.image.value).startswith(PNG_SIGNATURE)
+    assert panel.render_png() == panel.image.value
+    assert panel.caption_text == "x² = 1.00"
+    assert panel.error == ""
+
+
+def test_setting_a_control_value_redraws_synchronously():
+    panel = SquarePanel()
+    before = panel.render_png()
+    panel.controls["x"].value = 2.0
+    assert panel.caption_text == "x² = 4.00"
+    assert panel.render_png() != before
+
+
+def test_state_lists_value_controls_only_and_is_json_friendly():
+    panel = SquarePanel(x=-1.5, colour="orange", grid=True)
+    assert panel.state == {"x": -1.5, "colour": "orange", "grid": True}
+    json.dumps(panel.state)
+
+
+def test_state_round_trip_reproduces_the_same_png():
+    panel = SquarePanel()
+    panel.controls["x"].value = 2.5
+    panel.controls["colour"].value = "orange"
+    assert SquarePanel(**panel.state).render_png() == panel.render_png()
+
+
+def test_unknown_state_name_raises_listing_the_known_controls():
+    with pytest.raises(TypeError, match=r"no control 'y'.*'x', 'colour', 'grid'"):
+        SquarePanel(y=1.0)
+
+
+def test_hide_hides_the_control_but_it_still_drives_the_panel():
+    panel = SquarePanel(hide=["colour", "reset"])
+    assert panel.controls["colour"].layout.display == "none"
+    assert panel.controls["reset"].layout.display == "none"
+    assert panel.controls["x"].layout.display != "none"
+    panel.controls["x"].value = 3.0
+    assert panel.caption_text == "x² = 9.00"
+
+
+def test_hide_unknown_name_raises_naming_the_controls():
+    with pytest.raises(ValueError, match=r"hide must name controls.*got 'colours'"):
+        SquarePanel(hide=["colours"])
+
+
+def test_error_line_shows_message_keeps_picture_and_clears_on_next_good_update():
+    panel = SquarePanel()
+    good = panel.render_png()
+    panel.controls["x"].value = 0.0
+    assert panel.error == "x must be non-zero; got 0"
+    assert "x must be non-zero" in panel.error_line.value
+    assert "color:" in panel.error_line.value
+    assert panel.image.value == good
+    panel.controls["x"].value = 2.0
+    assert panel.error == ""
+    assert panel.error_line.value == ""
+    assert panel.image.value != good
+
+
+def test_construction_with_bad_state_raises():
+    with pytest.raises(ValueError, match="x must be non-zero"):
+        SquarePanel(x=0.0)
+
+
+def test_hold_batches_several_changes_into_one_computation():
+    panel = SquarePanel()
+    panel.controls["x"].value = 2.0
+    panel.computations = 0
+    panel.controls["reset"].click()
+    assert panel.computations == 1
+    assert panel.state == {"x": 1.0, "colour": "blue", "grid": False}
+
+
+def test_mimebundle_has_png_and_text_beside_the_widget_view():
+    panel = SquarePanel(x=2.0)
+    bundle = panel._repr_mimebundle_()
+    assert base64.b64decode(bundle["image/png"]) == panel.render_png()
+    assert "parabola" in bundle["text/plain"]
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_description_is_the_image_tooltip_and_a_visible_text():
+    panel = SquarePanel(x=2.0)
+    assert panel.image.tooltip == panel.describe()
+    assert "x = 2.00" in panel.description_box.value
+
+
+def test_export_grid_enumerates_options_and_checkbox_and_keeps_float_value():
+    grid = SquarePanel(x=2.0).export_grid()
+    assert grid == {"x": [2.0], "colour": ["blue", "orange"], "grid": [False, True]}
+
+
+def test_snapshot_writes_the_png(tmp_path):
+    panel = SquarePanel()
+    path = panel.snapshot(tmp_path / "square.png")
+    assert path.read_bytes() == panel.render_png()
+
+
+def test_panel_is_a_vbox_with_image_caption_and_error_line():
+    panel = SquarePanel()
+    assert isinstance(panel, widgets.VBox)
+    for part in (panel.image, panel.caption, panel.error_line):
+        assert part in panel.children
