@@ -1,0 +1,139 @@
+"""Recognise the classic backprop mistakes by comparing a wrong answer with its wrong variants.
+
+Each diagnosis tests one hypothesis: "the student's array equals the expected one after this
+typical slip" (transposed, sign flipped, summed instead of averaged, missing local derivative...).
+The first hypothesis that fits becomes a hint sentence naming the likely mistake.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Scale factors worth naming, other than the batch size (which the caller supplies).
+_NAMED_FACTORS = {
+    -1.0: "your values have the opposite sign — check the sign of the derivative or of the update",
+    2.0: "your values are exactly 2× too large — did you keep the 2 from d/dy (y − t)² twice, "
+    "or add a gradient twice?",
+    0.5: "your values are exactly half the expected ones — did you forget the factor 2 from "
+    "d/dy (y − t)²?",
+}
+
+
+def _close(actual: np.ndarray, target: np.ndarray, rtol: float, atol: float) -> bool:
+    """True where the arrays have equal shapes and agree within the tolerances everywhere."""
+    if actual.shape != target.shape:
+        return False
+    with np.errstate(all="ignore"):
+        return bool(
+            np.all(np.isfinite(target)) and np.allclose(actual, target, rtol=rtol, atol=atol)
+        )
+
+
+def _fitted_scale(student: np.ndarray, expected: np.ndarray) -> float | None:
+    """Return k minimising |student − k·expected|, or None when expected is all zeros."""
+    norm = float(np.sum(expected * expected))
+    if norm == 0.0:
+        return None
+    return float(np.sum(student * expected)) / norm
+
+
+def scale_hint(student, expected, batch_size=None, rtol=1e-5, atol=1e-8) -> str | None:
+    """Name the mistake when ``student`` equals ``expected`` times a telling constant factor."""
+    k = _fitted_scale(student, expected)
+    if k is None or k == 0.0 or not _close(student, k * expected, rtol, atol):
+        return None
+    if batch_size is not None and batch_size > 1:
+        if np.isclose(k, batch_size, rtol=1e-6):
+            return (
+                f"your values are {batch_size}× the expected ones (the batch size) — you summed "
+                "over the batch instead of averaging: divide by the batch size"
+            )
+        if np.isclose(k, 1.0 / batch_size, rtol=1e-6):
+            return (
+                f"your values are 1/{batch_size} of the expected ones — you divided by the batch "
+                "size once too often (or averaged where a sum was asked for)"
+            )
+        if np.isclose(k, -float(batch_size), rtol=1e-6):
+            return (
+                f"your values are −{batch_size}× the expected ones — the sign is flipped and you "
+                "summed over the batch instead of averaging"
+            )
+    for factor, sentence in _NAMED_FACTORS.items():
+        if np.isclose(k, factor, rtol=1e-6):
+            return sentence
+    return f"your values are the expected ones times {k:.4g} — look for a wrong constant factor"
+
+
+def transpose_hint(student, expected, rtol=1e-5, atol=1e-8) -> str | None:
+    """Name the mistake when ``student`` is the transpose of ``expected`` (square matrices too)."""
+    if expected.ndim != 2 or student.shape != expected.shape[::-1]:
+        return None
+    if _close(student, expected.T, rtol, atol):
+        return "your array is the transpose of the expected one — did you transpose W (or swap the factors of x.T @ delta)?"
+    return None
+
+
+def local_derivative_hint(student, expected, local_derivative, rtol=1e-5, atol=1e-8) -> str | None:
+    """Name a missing (or doubled) local-derivative factor such as σ'(z) or tanh'(z)."""
+    if local_derivative is None:
+        return None
+    try:
+        local = np.broadcast_to(np.asarray(local_derivative, dtype=np.float64), expected.shape)
+    except (TypeError, ValueError):
+        return None
+    with np.errstate(all="ignore"):
+        missing = np.divide(expected, local, out=np.zeros_like(expected), where=local != 0)
+        doubled = expected * local
+    if np.any(local != 1) and _close(student, missing, rtol, atol):
+        return (
+            "your values equal the expected ones divided by the local derivative — you forgot to "
+            "multiply by the activation's derivative (σ'(z), tanh'(z) or relu'(z)) in the chain rule"
+        )
+    if np.any(local != 1) and _close(student, doubled, rtol, atol):
+        return "you multiplied by the local derivative twice — apply σ'(z) (or tanh'(z)) once"
+    return None
+
+
+def update_hint(student, expected, previous, rtol=1e-5, atol=1e-8) -> str | None:
+    """Name a flipped or mis-scaled update step, given the parameter value before the step."""
+    if previous is None:
+        return None
+    try:
+        before = np.broadcast_to(np.asarray(previous, dtype=np.float64), expected.shape)
+    except (TypeError, ValueError):
+        return None
+    student_step, expected_step = student - before, expected - before
+    if not np.any(expected_step):
+        return None
+    if _close(student_step, -expected_step, rtol, atol):
+        return (
+            "your update moved the parameter uphill — gradient descent subtracts: "
+            "w = w − lr · grad, not w + lr · grad"
+        )
+    if _close(student, before, rtol, atol):
+        return (
+            "the parameter did not change — did you forget to apply the update (or to return it)?"
+        )
+    k = _fitted_scale(student_step, expected_step)
+    if k is not None and k != 0.0 and _close(student_step, k * expected_step, rtol, atol):
+        return f"your step is {k:.4g}× the expected step — check the learning rate"
+    return None
+
+
+def diagnose(
+    student: np.ndarray,
+    expected: np.ndarray,
+    *,
+    batch_size: int | None = None,
+    local_derivative=None,
+    previous=None,
+    rtol: float = 1e-5,
+    atol: float = 1e-8,
+) -> str | None:
+    """Return a hint naming the most likely classic mistake, or None when none fits."""
+    return (
+        update_hint(student, expected, previous, rtol, atol)
+        or transpose_hint(student, expected, rtol, atol)
+        or local_derivative_hint(student, expected, local_derivative, rtol, atol)
+        or scale_hint(student, expected, batch_size, rtol, atol)
+    )
