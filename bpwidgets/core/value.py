@@ -1,0 +1,312 @@
+"""Scalar reverse-mode autograd that records every chain-rule step it applies.
+
+``Value`` works like Karpathy's micrograd: build an expression from Values and plain numbers,
+call ``root.backward()`` and read ``.grad`` on every node. Each op stores its *local*
+derivatives (∂out/∂operand, one per operand) when it runs forward; ``backward`` then applies
+the chain rule ``operand.grad += local · out.grad`` and returns those steps as a ledger of
+``ChainRuleStep`` records that panels and lessons display.
+
+Naming (used in ``ChainRuleStep.text`` and by ``graph_layout``): a node is shown by its
+``label``; an unlabelled root is ``L``; other unlabelled nodes are ``v<k>`` and unlabelled
+constants ``c<k>``, where ``k`` is the node's index in ``root.topo()`` (the forward order).
+
+Plain numbers mixed into an expression become constant leaves (``is_constant`` is True). They
+are nodes of the graph like any other leaf: they receive gradients and their steps are recorded.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+
+from .validate import check_number
+
+_creation_counter = itertools.count()
+
+
+class Value:
+    """A scalar node of a computation graph: its data, its gradient and how it was made."""
+
+    __slots__ = ("data", "grad", "label", "op", "parents", "is_constant", "_local_grads", "_serial")
+
+    # Make numpy defer to our reflected operators: np.float64(2) * v calls v.__rmul__.
+    __array_ufunc__ = None
+
+    def __init__(self, data, label: str = ""):
+        self.data = check_number("data", data)
+        self.grad = 0.0
+        self.label = str(label)
+        self.op = ""
+        self.parents: tuple[Value, ...] = ()
+        self.is_constant = False
+        self._local_grads: tuple[float, ...] = ()
+        self._serial = next(_creation_counter)
+
+    # --- building nodes ------------------------------------------------------------------
+    @classmethod
+    def _from_op(cls, data: float, op: str, parents: tuple, local_grads: tuple) -> Value:
+        """Make the result node of an op; ``local_grads[i]`` is ∂result/∂parents[i]."""
+        out = object.__new__(cls)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out.op = op
+        out.parents = parents
+        out.is_constant = False
+        out._local_grads = local_grads
+        out._serial = next(_creation_counter)
+        return out
+
+    @staticmethod
+    def _operand(other) -> Value:
+        """Return ``other`` as a Value; a plain number becomes a constant leaf."""
+        if isinstance(other, Value):
+            return other
+        constant = Value(check_number("operand", other))
+        constant.is_constant = True
+        return constant
+
+    # --- binary ops: each lists (∂out/∂self, ∂out/∂other) -----------------------------------
+    def __add__(self, other) -> Value:
+        other = Value._operand(other)
+        return Value._from_op(self.data + other.data, "+", (self, other), (1.0, 1.0))
+
+    def __sub__(self, other) -> Value:
+        other = Value._operand(other)
+        return Value._from_op(self.data - other.data, "-", (self, other), (1.0, -1.0))
+
+    def __mul__(self, other) -> Value:
+        other = Value._operand(other)
+        return Value._from_op(self.data * other.data, "*", (self, other), (other.data, self.data))
+
+    def __truediv__(self, other) -> Value:
+        other = Value._operand(other)
+        a, b = self.data, other.data
+        if b == 0:
+            raise ZeroDivisionError(f"division by a Value whose data is 0 (dividing {a!r})")
+        return Value._from_op(a / b, "/", (self, other), (1.0 / b, -a / (b * b)))
+
+    def __radd__(self, other) -> Value:
+        return Value._operand(other) + self
+
+    def __rsub__(self, other) -> Value:
+        return Value._operand(other) - self
+
+    def __rmul__(self, other) -> Value:
+        return Value._operand(other) * self
+
+    def __rtruediv__(self, other) -> Value:
+        return Value._operand(other) / self
+
+    # --- unary ops: each lists (∂out/∂self,) -------------------------------------------------
+    def __neg__(self) -> Value:
+        return Value._from_op(-self.data, "neg", (self,), (-1.0,))
+
+    def __pow__(self, exponent) -> Value:
+        if isinstance(exponent, Value):
+            raise TypeError(
+                "Value ** Value is not supported: the exponent must be a plain number "
+                "(int or float), e.g. x ** 2; for a variable exponent use (b * a.log()).exp()"
+            )
+        n = check_number("exponent", exponent)
+        x = self.data
+        if x < 0 and not n.is_integer():
+            raise ValueError(f"a negative base ({x!r}) needs a whole-number exponent; got {n!r}")
+        if x == 0 and n < 0:
+            raise ZeroDivisionError(f"0 ** {n!r} is undefined (the base Value's data is 0)")
+        local = 0.0 if n == 0 else n * _power(x, n - 1)
+        return Value._from_op(_power(x, n), f"**{_format_number(n)}", (self,), (local,))
+
+    def __rpow__(self, base):
+        raise TypeError(
+            f"{base!r} ** Value is not supported: the exponent must be a plain number "
+            "(int or float); for a variable exponent use (value * math.log(base)).exp()"
+        )
+
+    def relu(self) -> Value:
+        """max(0, x); its local derivative is 1 where x > 0, else 0."""
+        x = self.data
+        return Value._from_op(x if x > 0 else 0.0, "relu", (self,), (1.0 if x > 0 else 0.0,))
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent t; its local derivative is 1 − t²."""
+        t = math.tanh(self.data)
+        return Value._from_op(t, "tanh", (self,), (1.0 - t * t,))
+
+    def sigmoid(self) -> Value:
+        """Logistic σ(x) = 1 / (1 + e^−x); its local derivative is σ(1 − σ)."""
+        s = _sigmoid(self.data)
+        return Value._from_op(s, "sigmoid", (self,), (s * (1.0 - s),))
+
+    def exp(self) -> Value:
+        """e^x (inf past overflow, as IEEE floats do); its local derivative is e^x itself."""
+        e = _exp(self.data)
+        return Value._from_op(e, "exp", (self,), (e,))
+
+    def log(self) -> Value:
+        """Natural logarithm of a positive value; its local derivative is 1/x."""
+        x = self.data
+        if not x > 0:
+            raise ValueError(f"log needs a positive value; got {x!r}")
+        return Value._from_op(math.log(x), "log", (self,), (1.0 / x,))
+
+    # --- the graph -----------------------------------------------------------------------
+    def topo(self) -> list[Value]:
+        """Return every node this one depends on (and itself) in forward order."""
+        seen = {id(self): self}
+        stack = [self]
+        while stack:
+            for parent in stack.pop().parents:
+                if id(parent) not in seen:
+                    seen[id(parent)] = parent
+                    stack.append(parent)
+        # Creation order is the order the forward pass ran, hence leaves before their users.
+        return sorted(seen.values(), key=_serial_of)
+
+    def backward(self) -> list[ChainRuleStep]:
+        """Fill ``.grad`` of every node with ∂self/∂node; return the chain-rule steps applied."""
+        order = self.topo()
+        for node in order:
+            node.grad = 0.0
+        self.grad = 1.0
+        names = GraphNames(order, self)
+        steps = []
+        record = steps.append
+        for out in reversed(order):
+            upstream = out.grad
+            for operand, (node, local) in enumerate(zip(out.parents, out._local_grads, strict=True)):
+                contribution = local * upstream
+                node.grad += contribution
+                record(ChainRuleStep(out, node, local, upstream, contribution, node.grad,
+                                     operand, names))
+        return steps
+
+    # --- micrograd compatibility ---------------------------------------------------------
+    @property
+    def _prev(self) -> set:
+        return set(self.parents)
+
+    @property
+    def _op(self) -> str:
+        return self.op
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={_format_number(self.data)}, grad={_format_number(self.grad)}{label})"
+
+
+@dataclass(frozen=True, slots=True)
+class ChainRuleStep:
+    """One application of the chain rule: ``input.grad += local_grad · upstream_grad``."""
+
+    output: Value  # the node whose gradient is pushed back
+    input: Value  # the node receiving it (output.parents[operand])
+    local_grad: float  # ∂output/∂input
+    upstream_grad: float  # ∂root/∂output
+    contribution: float  # local_grad · upstream_grad
+    grad_after: float  # input.grad after adding the contribution
+    operand: int = 0  # position of input among output.parents (a*a has operands 0 and 1)
+    names: GraphNames | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def text(self) -> str:
+        """The step as a formula with numbers, e.g. ``∂L/∂a += ∂L/∂c · ∂c/∂a = -2 · 3 = -6``."""
+        root, out, node = (self._name(n) for n in (self._root(), self.output, self.input))
+        return (
+            f"∂{root}/∂{node} += ∂{root}/∂{out} · ∂{out}/∂{node} = "
+            f"{_format_number(self.upstream_grad)} · {_format_factor(self.local_grad)} = "
+            f"{_format_number(self.contribution)}"
+        )
+
+    def _root(self) -> Value | None:
+        return self.names.root if self.names is not None else None
+
+    def _name(self, node: Value | None) -> str:
+        if self.names is None:  # a step built by hand, outside any backward pass
+            name = "L" if node is None else (node.label or "?")
+        else:
+            name = self.names.name(node)
+        return _wrap(name)
+
+
+class GraphNames:
+    """Display names of the nodes of one graph (see the module docstring for the scheme)."""
+
+    __slots__ = ("order", "root", "_names")
+
+    def __init__(self, order: list[Value], root: Value):
+        self.order = order
+        self.root = root
+        self._names: dict[int, str] | None = None
+
+    def name(self, node: Value) -> str:
+        """Return the display name of ``node``, which must belong to this graph."""
+        if self._names is None:
+            self._names = {id(n): _default_name(n, k, n is self.root)
+                           for k, n in enumerate(self.order)}
+        return self._names[id(node)]
+
+
+def display_names(root: Value) -> list[str]:
+    """Return the display name of each node of ``root.topo()``, in that order."""
+    return [_default_name(node, k, node is root) for k, node in enumerate(root.topo())]
+
+
+def _default_name(node: Value, index: int, is_root: bool) -> str:
+    if node.label:
+        return node.label
+    if is_root:
+        return "L"
+    return f"c{index}" if node.is_constant else f"v{index}"
+
+
+def _wrap(name: str) -> str:
+    """Parenthesise names that are not a single word, so ∂f/∂(x+y) reads unambiguously."""
+    return name if name.replace("_", "").isalnum() else f"({name})"
+
+
+def _format_number(x: float) -> str:
+    """Compact form with 4 significant digits and no trailing zeros: -6, 0.7311, 1.5e-08."""
+    if x == 0:
+        return "0"  # also turns -0.0 into 0
+    text = f"{x:.4g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    return text
+
+
+def _format_factor(x: float) -> str:
+    """A number written after a product dot: negatives in parentheses, as in 2 · (-3)."""
+    text = _format_number(x)
+    return f"({text})" if text.startswith("-") else text
+
+
+def _serial_of(node: Value) -> int:
+    return node._serial
+
+
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def _sigmoid(x: float) -> float:
+    # Two algebraically equal forms, each safe from overflow on its side of zero.
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _power(x: float, n: float) -> float:
+    try:
+        return x**n
+    except ZeroDivisionError:  # 0 ** negative, reached only by a local derivative like √x at 0
+        return math.inf
+    except OverflowError:
+        negative = x < 0 and n.is_integer() and int(n) % 2 == 1
+        return -math.inf if negative else math.inf
