@@ -16,6 +16,16 @@ _EXPORTS = {
     "numerical_grad": "gradcheck",
     "relative_error": "gradcheck",
     "gradcheck_report": "gradcheck",
+    "ACTIVATIONS": "activations",
+    "activation": "activations",
+    "LOSSES": "losses",
+    "loss_function": "losses",
+    "INITS": "init",
+    "init_weights": "init",
+    "weight_variance": "init",
+    "MLP": "mlp",
+    "Gradients": "mlp",
+    "mazur_network": "worked_examples",
 }
 
 __all__ = list(_EXPORTS)

@@ -24,3 +24,17 @@ MAZUR_WEIGHTS = {
 # --- CS231n ------------------------------------------------------------------------------
 CS231N_CIRCUIT_INPUTS = {"x": -2.0, "y": 5.0, "z": -4.0}  # f = (x + y) * z
 CS231N_NEURON_INPUTS = {"w0": 2.0, "x0": -1.0, "w1": -3.0, "x1": -2.0, "w2": -3.0}
+
+
+def mazur_network():
+    """Mazur's 2-2-2 sigmoid network as ``(net, X, Y)``: an MLP, inputs (1, 2), targets (1, 2)."""
+    import numpy as np
+
+    from bpwidgets.core.mlp import MLP
+
+    w = MAZUR_WEIGHTS
+    # Column j of a weight matrix feeds unit j: h1 uses (w1, w2), h2 uses (w3, w4), etc.
+    weights = [[[w["w1"], w["w3"]], [w["w2"], w["w4"]]], [[w["w5"], w["w7"]], [w["w6"], w["w8"]]]]
+    biases = [[w["b1"], w["b1"]], [w["b2"], w["b2"]]]
+    net = MLP.from_weights(weights, biases, activation="sigmoid", output_activation="sigmoid")
+    return net, np.array([MAZUR_INPUTS]), np.array([MAZUR_TARGETS])
