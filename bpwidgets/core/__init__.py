@@ -26,6 +26,10 @@ _EXPORTS = {
     "MLP": "mlp",
     "Gradients": "mlp",
     "mazur_network": "worked_examples",
+    "SGD": "optim",
+    "Adam": "optim",
+    "make_optimizer": "optim",
+    "OPTIMIZERS": "optim",
 }
 
 __all__ = list(_EXPORTS)
