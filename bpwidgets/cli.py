@@ -15,7 +15,10 @@ import sys
 from bpwidgets import __version__
 
 # name -> (module, one-line help). Add a subcommand by adding a row here.
-SUBCOMMANDS: dict[str, tuple[str, str]] = {}
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "release": ("bpwidgets.grading.release", "generate the student notebooks from the instructor sources"),
+    "grade": ("bpwidgets.grading.autograde", "autograde submitted notebooks with nbgrader"),
+}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,147 @@
+"""A throwaway nbgrader course directory: each lesson an assignment, each submission a student.
+
+``bpwidgets release`` and ``bpwidgets grade`` both run nbgrader itself through
+``nbgrader.apps.NbGraderAPI`` inside one of these, configured in code only (no config file from
+the current folder or the home directory leaks in). Layout, as nbgrader expects it::
+
+    root/source/<lesson>/<lesson>.ipynb          instructor source
+    root/release/<lesson>/<lesson>.ipynb         generated student copy
+    root/submitted/<student>/<lesson>/<lesson>.ipynb
+    root/autograded/<student>/<lesson>/<lesson>.ipynb
+    root/gradebook.db
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+COURSE_ID = "bpwidgets"
+_LESSON_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def check_lesson_id(lesson) -> str:
+    """Return ``lesson`` if it is a safe lesson id (letters, digits, ``_.-``); else raise ValueError."""
+    if not isinstance(lesson, str) or not _LESSON_ID.fullmatch(lesson):
+        raise ValueError(
+            f"lesson id must be letters, digits, '_', '.' or '-' (a file stem like 01_intro); got {lesson!r}"
+        )
+    return lesson
+
+
+@dataclass(frozen=True)
+class GradeItem:
+    """Points nbgrader gave one graded cell of one submission."""
+
+    grade_id: str
+    score: float
+    max_score: float
+    needs_manual_grade: bool
+
+
+class TemporaryCourse:
+    """An nbgrader course in a temporary directory, removed on exit (use as a context manager)."""
+
+    def __init__(self, timeout: int = 30):
+        self.timeout = timeout
+        self._tmp = tempfile.TemporaryDirectory(prefix="bpwidgets-course-")
+        self.root = Path(self._tmp.name)
+        self._api = None
+
+    def __enter__(self) -> TemporaryCourse:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Delete the course directory."""
+        self._tmp.cleanup()
+
+    def _config(self):
+        """Return the nbgrader configuration for this course (nothing read from disk)."""
+        from traitlets.config import Config
+
+        from bpwidgets.grading.guarded_execute import autograde_preprocessors
+
+        config = Config()
+        config.CourseDirectory.root = str(self.root)
+        config.CourseDirectory.course_id = COURSE_ID
+        config.CourseDirectory.db_url = f"sqlite:///{self.root / 'gradebook.db'}"
+        config.Exchange.root = str(self.root / "exchange")
+        config.Execute.timeout = self.timeout
+        config.Autograde.autograde_preprocessors = autograde_preprocessors()
+        return config
+
+    @property
+    def api(self):
+        """The ``NbGraderAPI`` bound to this course (created on first use)."""
+        if self._api is None:
+            from nbgrader.apps import NbGraderAPI
+
+            self._api = NbGraderAPI(config=self._config())
+            self._api.log.setLevel(logging.ERROR)
+        return self._api
+
+    def path(self, step: str, lesson: str, student: str | None = None) -> Path:
+        """Return the notebook path of ``lesson`` at nbgrader ``step`` (source, release...)."""
+        parts = [step] + ([student] if student else []) + [lesson, f"{lesson}.ipynb"]
+        return self.root.joinpath(*parts)
+
+    def add_lesson(self, lesson: str, source: Path) -> None:
+        """Copy an instructor source notebook into the course as assignment ``lesson``."""
+        target = self.path("source", lesson)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+
+    def generate(self, lesson: str) -> Path:
+        """Run nbgrader generate_assignment for ``lesson``; return the student copy's path."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SQLAlchemy chatter from nbgrader's gradebook
+            result = self.api.generate_assignment(lesson)
+        self._require_success("generate_assignment", result)
+        return self.path("release", lesson)
+
+    def submit(self, lesson: str, student: str, notebook: Path) -> None:
+        """Copy a submission into the course as ``student``'s hand-in for ``lesson``."""
+        target = self.path("submitted", lesson, student)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(notebook, target)
+
+    def autograde(self, lesson: str, student: str) -> dict:
+        """Run nbgrader autograde for one submission; return NbGraderAPI's result dict."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SQLAlchemy chatter from nbgrader's gradebook
+            return self.api.autograde(lesson, student)
+
+    def autograded(self, lesson: str, student: str) -> Path:
+        """Path of the executed, autograded copy of a submission."""
+        return self.path("autograded", lesson, student)
+
+    def grades(self, lesson: str, student: str) -> list[GradeItem]:
+        """Read a submission's points per grade_id from the gradebook."""
+        from nbgrader.api import Gradebook
+
+        with Gradebook(self.api.coursedir.db_url, COURSE_ID) as gradebook:
+            notebook = gradebook.find_submission_notebook(lesson, lesson, student)
+            return [
+                GradeItem(
+                    grade_id=grade.name,
+                    score=float(grade.score or 0.0),
+                    max_score=float(grade.max_score or 0.0),
+                    needs_manual_grade=bool(grade.needs_manual_grade),
+                )
+                for grade in notebook.grades
+            ]
+
+    @staticmethod
+    def _require_success(step: str, result: dict) -> None:
+        """Raise RuntimeError with nbgrader's log when one of its steps failed."""
+        if not result.get("success"):
+            detail = result.get("error") or result.get("log") or "no details"
+            raise RuntimeError(f"nbgrader {step} failed:\n{detail}")

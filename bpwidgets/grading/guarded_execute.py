@@ -1,0 +1,84 @@
+"""nbgrader's Execute preprocessor, hardened against submissions that fight the grader.
+
+Two additions, nothing else changes (timeouts, interrupts and error capture stay nbgrader's):
+
+- a kernel that dies (``os._exit``, a segfault) no longer fails the whole submission: the cell
+  that killed it and every later code cell get an error output saying so, so the tests that
+  ran before still score their points;
+- before each autograded test cell the check modules are dropped from ``sys.modules``, so the
+  test cell's own ``from bpwidgets.grading.checks import ...`` loads them fresh from disk even
+  if a student cell patched or deleted them.
+"""
+
+from __future__ import annotations
+
+from nbclient.exceptions import DeadKernelError
+from nbformat.notebooknode import NotebookNode
+from nbgrader import utils
+from nbgrader.preprocessors import Execute
+
+TRUSTED_MODULES = (
+    "bpwidgets.grading.checks",
+    "bpwidgets.grading.mistakes",
+    "bpwidgets.core.validate",
+)
+_FORGET_TRUSTED_MODULES = (
+    "import sys as _bpw_sys\n"
+    f"for _bpw_name in {TRUSTED_MODULES!r}:\n"
+    "    _bpw_sys.modules.pop(_bpw_name, None)\n"
+    "del _bpw_sys, _bpw_name\n"
+)
+KERNEL_DIED = "KernelDied"
+
+
+def _error_output(evalue: str) -> NotebookNode:
+    """Return an nbformat error output carrying ``evalue`` as the reason."""
+    return NotebookNode(
+        output_type="error",
+        ename=KERNEL_DIED,
+        evalue=evalue,
+        traceback=[f"{KERNEL_DIED}: {evalue}"],
+    )
+
+
+class GuardedExecute(Execute):
+    """nbgrader's Execute that survives a dying kernel and reloads the checks before each test."""
+
+    def preprocess(self, nb, resources=None, km=None):
+        """Execute the notebook, remembering whether (and where) the kernel died."""
+        self._death_cell = None
+        return super().preprocess(nb, resources, km)
+
+    def preprocess_cell(self, cell, resources, index):
+        """Run one cell; after a kernel death mark it instead of running it."""
+        if cell.cell_type != "code":
+            return cell, resources
+        if self._death_cell is not None:
+            cell.outputs = [_error_output(f"not run: the kernel died in cell {self._death_cell}")]
+            return cell, resources
+        try:
+            if utils.is_grade(cell) and not utils.is_solution(cell):
+                self._forget_trusted_modules()
+            return super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            self._death_cell = index
+            cell.outputs.append(
+                _error_output(
+                    f"the kernel died while running this cell (cell {index}): "
+                    "os._exit, a crash or running out of memory"
+                )
+            )
+            return cell, resources
+
+    def _forget_trusted_modules(self) -> None:
+        """Silently drop the check modules from the kernel's ``sys.modules``."""
+        msg_id = self.kc.execute(_FORGET_TRUSTED_MODULES, silent=True, store_history=False)
+        self.wait_for_reply(msg_id)
+
+
+def autograde_preprocessors() -> list:
+    """Return nbgrader's autograde preprocessors with Execute replaced by GuardedExecute."""
+    from nbgrader.converters import Autograde
+
+    defaults = Autograde.class_traits()["autograde_preprocessors"].default()
+    return [GuardedExecute if step is Execute else step for step in defaults]
