@@ -38,6 +38,16 @@ _EXPORTS = {
     "Adam": "optim",
     "make_optimizer": "optim",
     "OPTIMIZERS": "optim",
+    "History": "train",
+    "DATASETS": "datasets",
+    "make_dataset": "datasets",
+    "train_test_split": "datasets",
+    "moons": "datasets",
+    "circles": "datasets",
+    "spiral": "datasets",
+    "xor": "datasets",
+    "blobs": "datasets",
+    "sine": "datasets",
 }
 
 __all__ = list(_EXPORTS)

@@ -220,6 +220,11 @@ class MLP:
         with np.errstate(over="ignore", invalid="ignore"):
             return loss_function(loss).value(output, Y)
 
+    def check_data(self, X, Y, loss="mse") -> tuple:
+        """Return (X, Y) as the arrays ``gradients`` uses; ValueError naming what is wrong."""
+        X = self._check_inputs(X)
+        return X, self._check_targets(loss, Y, len(X))
+
     def _check_targets(self, loss, Y, n_rows):
         if loss == "bce" and self.output_activation != "sigmoid":
             raise ValueError(
