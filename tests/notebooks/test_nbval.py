@@ -1,0 +1,123 @@
+"""The graded lessons: stored outputs reproduce, student copies run, grading scores them right.
+
+Each notebook runs in its own ``python -m pytest --nbval`` subprocess (a fresh kernel per
+notebook), so this file is the one place the main suite executes the lessons.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SOURCE_DIR = REPO_ROOT / "notebooks" / "source"
+STUDENT_DIR = REPO_ROOT / "notebooks"
+LESSONS = sorted(path.stem for path in SOURCE_DIR.glob("*.ipynb"))
+LESSON_SECTIONS = ("**Goal.**", "## Explore", "## Explanation", "## Exercises", "## Summary")
+RUN_TIMEOUT = 300  # seconds for one notebook under nbval; a lesson takes a few seconds
+
+
+def run_nbval(notebook: Path, mode: str) -> subprocess.CompletedProcess:
+    """Run ``pytest --nbval`` (or ``--nbval-lax``) on one notebook in a fresh interpreter."""
+    command = [
+        sys.executable, "-m", "pytest", mode, "--nbval-current-env", "-p", "no:cacheprovider",
+        "-q", "-o", "addopts=", str(notebook),
+    ]
+    return subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True,
+                          timeout=RUN_TIMEOUT)
+
+
+def graded_cells(notebook) -> list:
+    """The cells that carry nbgrader metadata."""
+    return [cell for cell in notebook.cells if "nbgrader" in cell.metadata]
+
+
+def test_every_source_has_a_numbered_name_and_a_student_copy():
+    assert LESSONS, f"no lesson found in {SOURCE_DIR}"
+    for lesson in LESSONS:
+        assert re.fullmatch(r"\d\d_[a-z0-9_]+", lesson), lesson
+        assert (STUDENT_DIR / f"{lesson}.ipynb").is_file(), f"run `bpwidgets release` for {lesson}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_source_reproduces_its_stored_outputs(lesson):
+    result = run_nbval(SOURCE_DIR / f"{lesson}.ipynb", "--nbval")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_student_copy_runs_up_to_its_exercise_stubs(lesson):
+    student = STUDENT_DIR / f"{lesson}.ipynb"
+    assert student.is_file(), f"{student} is missing: run `bpwidgets release`"
+    result = run_nbval(student, "--nbval-lax")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_source_stores_the_outputs_of_a_clean_run(lesson):
+    notebook = nbformat.read(SOURCE_DIR / f"{lesson}.ipynb", as_version=4)
+    for number, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        assert cell.execution_count is not None, f"cell {number} was not run: execute the source"
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        assert not errors, f"cell {number} raised {errors[0].ename}: {errors[0].evalue}"
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_lesson_has_the_common_shape(lesson):
+    notebook = nbformat.read(SOURCE_DIR / f"{lesson}.ipynb", as_version=4)
+    markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    positions = [markdown.find(section) for section in LESSON_SECTIONS]
+    assert all(p >= 0 for p in positions), dict(zip(LESSON_SECTIONS, positions, strict=True))
+    assert positions == sorted(positions), "sections must come in the order goal ... summary"
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_graded_cells_follow_the_authoring_rules(lesson):
+    notebook = nbformat.read(SOURCE_DIR / f"{lesson}.ipynb", as_version=4)
+    cells = graded_cells(notebook)
+    ids = [cell.metadata.nbgrader["grade_id"] for cell in cells]
+    assert len(ids) == len(set(ids)), f"duplicate grade_ids in {lesson}: {ids}"
+    tests = [cell for cell in cells if cell.metadata.nbgrader.get("grade")]
+    solutions = [cell for cell in cells if cell.metadata.nbgrader.get("solution")]
+    assert tests and solutions, f"{lesson} has no exercise"
+    for cell in tests:
+        meta = cell.metadata.nbgrader
+        assert meta["locked"] and meta["points"] > 0 and meta["grade_id"].endswith("_tests")
+        assert cell.source.startswith(("import", "from")), (
+            f"{meta['grade_id']}: import the checks at the top of every test cell"
+        )
+        assert "raises-exception" in cell.metadata.get("tags", []), meta["grade_id"]
+        if "### BEGIN HIDDEN TESTS" in cell.source:
+            hidden = cell.source.split("### BEGIN HIDDEN TESTS", 1)[1]
+            assert hidden.lstrip().startswith(("import", "from")), (
+                f"{meta['grade_id']}: re-import the checks right after BEGIN HIDDEN TESTS"
+            )
+    for cell in solutions:
+        assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
+
+
+@pytest.mark.slow
+def test_grading_gives_solutions_full_marks_and_untouched_copies_zero(tmp_path):
+    sources = [str(SOURCE_DIR / f"{lesson}.ipynb") for lesson in LESSONS]
+    students = [str(STUDENT_DIR / f"{lesson}.ipynb") for lesson in LESSONS]
+    result = subprocess.run(
+        [sys.executable, "-m", "bpwidgets", "grade", *sources, *students, "--json",
+         "--source", str(SOURCE_DIR)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60 * len(LESSONS) * 2,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    reports = {(Path(r["submission"]).parent.name, r["lesson"]): r for r in json.loads(result.stdout)}
+    for lesson in LESSONS:
+        solved, untouched = reports[("source", lesson)], reports[("notebooks", lesson)]
+        assert solved["max_score"] > 0 and solved["score"] == solved["max_score"], solved
+        assert untouched["score"] == 0 and untouched["max_score"] == solved["max_score"], untouched
