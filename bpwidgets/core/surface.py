@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bpwidgets.core.activations import ACTIVATIONS
-from bpwidgets.core.losses import LOG_CLAMP, check_target
+from bpwidgets.core.losses import LOG_CLAMP
 from bpwidgets.core.validate import (
     check_choice,
     check_finite_array,
@@ -173,7 +173,7 @@ def losses_along(net, X, Y, loss, start, directions, coefficients) -> np.ndarray
     """Loss at start + coefficients[k] @ directions for every row k, in memory-bounded chunks.
 
     ``directions`` is (M, num_params), ``coefficients`` (K, M); returns (K,). X and Y must
-    already be checked (``net.loss(X, Y, loss)`` does that).
+    already be checked (``net.check_data(X, Y, loss)`` does that).
     """
     widest = max(net.sizes[1:])
     chunk = max(1, FLOATS_PER_CHUNK // (len(X) * widest + net.num_params))
@@ -188,10 +188,8 @@ def losses_along(net, X, Y, loss, start, directions, coefficients) -> np.ndarray
 
 def _checked_data(net, X, Y, loss):
     """X and Y in the shapes the batched pass needs, and the loss at the net's parameters."""
-    centre_loss = net.loss(X, Y, loss)  # validates X, Y and the loss name against the net
-    X = np.asarray(X, dtype=np.float64)
-    Y = check_target(loss, Y, len(X), net.sizes[-1])
-    return X, Y, centre_loss
+    X, Y = net.check_data(X, Y, loss)
+    return X, Y, net.loss(X, Y, loss)
 
 
 # --- the public slices --------------------------------------------------------------------

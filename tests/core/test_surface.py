@@ -9,12 +9,14 @@ import pytest
 
 from bpwidgets.core.losses import loss_function
 from bpwidgets.core.mlp import MLP
+from bpwidgets.core.optim import SGD
 from bpwidgets.core.surface import (
     batched_forward,
     loss_line,
     loss_surface,
     per_set_loss,
 )
+from bpwidgets.core.train import train
 
 
 @pytest.fixture
@@ -172,6 +174,20 @@ def test_pca_trajectory_lies_in_the_plane_and_ends_at_the_centre(regression):
     assert abs(surface.d1 @ surface.d2) < 1e-9 * np.linalg.norm(surface.d1) ** 2
     basis, _ = np.linalg.qr(np.column_stack([u, v]))
     np.testing.assert_allclose(basis @ (basis.T @ surface.d1), surface.d1, atol=1e-10)
+
+
+def test_pca_endpoints_of_a_trained_run(regression):
+    net, X, Y = regression
+    start = net.get_params()
+    history = train(net, X, Y, "mse", SGD(0.1, momentum=0.9), epochs=30)
+    surface = loss_surface(net, X, Y, directions="pca", history=history, resolution=5)
+    np.testing.assert_array_equal(surface.centre, net.get_params())
+    np.testing.assert_allclose(surface.trajectory[-1], [0.0, 0.0], atol=1e-12)
+    # the start's coordinates are its least-squares projection onto the plane
+    plane = np.stack([surface.d1, surface.d2]).T
+    first = np.linalg.lstsq(plane, start - surface.centre, rcond=None)[0]
+    np.testing.assert_allclose(surface.trajectory[0], first, rtol=1e-9, atol=1e-12)
+    assert len(surface.trajectory) == 31
 
 
 def test_loss_line_interpolates_between_two_nets(regression):
