@@ -184,7 +184,7 @@ class Panel(widgets.VBox):
     def set_caption(self, text: str) -> None:
         """Show a one-line explanation under the figure."""
         self._caption_text = text
-        self.caption.value = f"<span>{html.escape(text)}</span>"
+        self.caption.value = f"<span>{html.escape(text, quote=False)}</span>"
 
     @contextlib.contextmanager
     def hold(self) -> Iterator[None]:
@@ -296,7 +296,7 @@ class Panel(widgets.VBox):
         if message:
             self.error_line.value = (
                 f'<span role="alert" style="color:{ERROR_TEXT};font-weight:bold">'
-                f"⚠ {html.escape(message)}</span>"
+                f"⚠ {html.escape(message, quote=False)}</span>"
             )
         else:
             self.error_line.value = ""
