@@ -9,6 +9,7 @@ Run: ``python benchmarks/bench_value.py`` (about 10 seconds).
 
 from __future__ import annotations
 
+import gc
 import math
 import random
 import statistics
@@ -64,15 +65,24 @@ def mlp_loss(value_class, tanh, weights, samples):
     return total * (1.0 / len(samples)), params
 
 
-def time_engine(value_class, tanh, weights, samples) -> tuple[float, float]:
-    """Median seconds of forward + backward over REPEATS runs; also return the loss."""
-    times, loss = [], None
+def time_once(value_class, tanh, weights, samples) -> tuple[float, float]:
+    """Seconds for one forward + backward; also return the loss."""
+    gc.collect()  # micrograd's closures make cyclic garbage; clear it so neither pays for it
+    start = time.perf_counter()
+    loss, _ = mlp_loss(value_class, tanh, weights, samples)
+    loss.backward()
+    return time.perf_counter() - start, loss.data
+
+
+def time_engines(engines, weights, samples) -> list[tuple[float, float]]:
+    """Median seconds and loss per engine; runs alternate so load changes hit both alike."""
+    times = [[] for _ in engines]
+    losses = [0.0 for _ in engines]
     for _ in range(REPEATS):
-        start = time.perf_counter()
-        loss, _ = mlp_loss(value_class, tanh, weights, samples)
-        loss.backward()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), loss.data
+        for k, (value_class, tanh) in enumerate(engines):
+            seconds, losses[k] = time_once(value_class, tanh, weights, samples)
+            times[k].append(seconds)
+    return [(statistics.median(t), loss) for t, loss in zip(times, losses, strict=True)]
 
 
 def first_weight_grad(value_class, tanh, weights, samples) -> float:
@@ -91,8 +101,8 @@ def main() -> None:
     micro_grad = first_weight_grad(MicroValue, micrograd_tanh, weights, samples)
     assert math.isclose(ours_grad, micro_grad, rel_tol=1e-12), (ours_grad, micro_grad)
 
-    micro_time, micro_loss = time_engine(MicroValue, micrograd_tanh, weights, samples)
-    ours_time, ours_loss = time_engine(Value, Value.tanh, weights, samples)
+    engines = [(MicroValue, micrograd_tanh), (Value, Value.tanh)]
+    (micro_time, micro_loss), (ours_time, ours_loss) = time_engines(engines, weights, samples)
     assert math.isclose(ours_loss, micro_loss, rel_tol=1e-12)
     loss, _ = mlp_loss(Value, Value.tanh, weights, samples)
     n_nodes, n_steps = len(loss.topo()), len(loss.backward())

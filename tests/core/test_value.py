@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import defaultdict
 from fractions import Fraction
@@ -379,6 +380,8 @@ def test_non_numeric_data_is_a_type_error():
             Value(bad)
     with pytest.raises(TypeError, match="operand must be a real number; got str"):
         Value(1.0) + "2"
+    with pytest.raises(TypeError, match="label must be a string; got tuple"):
+        Value(1.0, ())
 
 
 def test_log_of_non_positive_names_the_value():
@@ -422,3 +425,15 @@ def test_micrograd_style_attributes():
     c = a + b
     assert c._prev == {a, b} and c._op == "+"
     assert repr(Value(2.0, "a")) == "Value(data=2, grad=0, label='a')"
+
+
+def test_recorded_steps_are_frozen_dataclasses_equal_to_constructed_ones():
+    a = Value(2.0, "a")
+    root = a * 3.0
+    step = root.backward()[0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        step.local_grad = 0.0
+    rebuilt = ChainRuleStep(step.output, step.input, 3.0, 1.0, 3.0, 3.0, 0)
+    assert step == rebuilt and hash(step) == hash(rebuilt)
+    assert dataclasses.asdict(step)["contribution"] == 3.0
+    assert rebuilt.text == "∂L/∂a += ∂L/∂? · ∂?/∂a = 1 · 3 = 3"  # built by hand: no graph names
