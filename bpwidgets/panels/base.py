@@ -78,6 +78,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import ipywidgets as widgets
+import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -286,9 +287,14 @@ class Panel(widgets.VBox):
         )
 
     def _encode_png(self) -> bytes:
+        """Draw the figure on its Agg canvas and encode the pixels as PNG."""
+        canvas = self.figure.canvas
+        canvas.draw()
+        pixels = PIL.Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(),
+                                      "raw", "RGBA", 0, 1)
         buffer = io.BytesIO()
         # Fast zlib level: a panel redraws on every control change, size matters less.
-        self.figure.canvas.print_png(buffer, pil_kwargs={"compress_level": 1})
+        pixels.save(buffer, format="png", compress_level=1)
         return buffer.getvalue()
 
     def _show_error(self, message: str) -> None:
