@@ -26,10 +26,22 @@ def chromium_path() -> str:
     found = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
     if found:
         return found
-    message = f"Chromium not found at {CHROMIUM}; install it with `apt-get install -y chromium`"
+    missing_browser_prerequisite(
+        f"Chromium not found at {CHROMIUM}; install it with `apt-get install -y chromium`"
+    )
+
+
+def missing_browser_prerequisite(message: str) -> None:
+    """Skip a browser test for ``message``; fail instead under BPWIDGETS_REQUIRE_BROWSER."""
     if browser_required():
         pytest.fail(message + " (BPWIDGETS_REQUIRE_BROWSER is set)")
     pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser_prerequisite():
+    """The function that skips (or, in CI, fails) when a browser test lacks something it needs."""
+    return missing_browser_prerequisite
 
 
 @pytest.fixture(scope="session")

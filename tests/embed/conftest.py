@@ -1,0 +1,86 @@
+"""Fixtures for static-page tests: the widget HTML manager from npm and a localhost server."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import subprocess
+import tarfile
+import threading
+from pathlib import Path
+
+import pytest
+
+HTML_MANAGER = "@jupyter-widgets/html-manager@1"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def html_manager(tmp_path_factory, browser_prerequisite) -> Path:
+    """The html-manager package unpacked from the npm registry; its ``dist/embed.js`` inside."""
+    npm = shutil.which("npm")
+    if npm is None:
+        browser_prerequisite("npm is needed to fetch @jupyter-widgets/html-manager")
+    folder = tmp_path_factory.mktemp("html-manager")
+    subprocess.run([npm, "pack", HTML_MANAGER, "--silent"], cwd=folder, check=True,
+                   capture_output=True, timeout=300)
+    archive = next(folder.glob("*.tgz"))
+    with tarfile.open(archive) as tar:
+        tar.extractall(folder, filter="data")
+    return folder / "package"
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """A folder served on 127.0.0.1; yields (folder, base_url)."""
+    folder = tmp_path_factory.mktemp("site")
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield folder, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def browser(chromium):
+    """A headless Chromium driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True,
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def offline_page(browser, html_manager):
+    """A page where every non-localhost request is blocked, except the html-manager CDN URL,
+    which is answered from the npm copy (so pages written with the default URL work offline).
+    Records blocked URLs in ``page.blocked``."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.blocked = []
+
+    def route(route):
+        url = route.request.url
+        if url.startswith(("http://127.0.0.1", "data:", "blob:")):
+            return route.continue_()
+        if "@jupyter-widgets/html-manager" in url and "/dist/" in url:
+            local = html_manager / "dist" / url.split("/dist/", 1)[1].split("?")[0]
+            if local.is_file():
+                return route.fulfill(path=str(local))
+        page.blocked.append(url)
+        return route.abort()
+
+    context.route("**/*", route)
+    yield page
+    context.close()
