@@ -214,6 +214,12 @@ class Panel(widgets.VBox):
         path.write_bytes(self.render_png())
         return path
 
+    def to_html(self, path, **options):
+        """Write this panel as a kernel-free interactive HTML page (see ``bpwidgets.embed``)."""
+        from bpwidgets.embed import to_html
+
+        return to_html(self, path, **options)
+
     def export_grid(self) -> dict[str, list]:
         """Control name → values a static export should pre-render (see module docstring)."""
         names = self.export_controls or [n for n, w in self.controls.items() if _is_state_widget(w)]
