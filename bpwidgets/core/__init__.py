@@ -48,6 +48,23 @@ _EXPORTS = {
     "xor": "datasets",
     "blobs": "datasets",
     "sine": "datasets",
+    "GradientFlow": "gradflow",
+    "gradient_flow": "gradflow",
+    "flow_statistics": "gradflow",
+    "build_deep_network": "gradflow",
+    "saturated_fraction": "gradflow",
+    "Surface": "surface",
+    "LossLine": "surface",
+    "loss_surface": "surface",
+    "loss_line": "surface",
+    "filter_normalized_direction": "surface",
+    "pca_directions": "surface",
+    "Quadratic": "toy_surfaces",
+    "Rosenbrock": "toy_surfaces",
+    "Saddle": "toy_surfaces",
+    "LinearRegression": "toy_surfaces",
+    "descent_path": "toy_surfaces",
+    "divergence_step": "toy_surfaces",
 }
 
 __all__ = list(_EXPORTS)

@@ -1,0 +1,340 @@
+"""Gradient flow through a deep network: how δ, dL/dW and activations change layer by layer.
+
+Backpropagation computes δˡ = (δˡ⁺¹ Wˡ⁺¹ᵀ) ⊙ f'(zˡ). With independent weights of variance
+Var[W] and n units in layer l+1, each step multiplies the mean square of δ by
+
+    s = n · Var[W] · E[f'(z)²]        (the variance gain; in the linear regime f' = 1, s = n·Var[W])
+
+so ‖δ‖ changes by about √s per layer: below 1 the gradients vanish towards the input, above 1
+they explode (Glorot & Bengio 2010; He et al. 2015). ``gradient_flow`` builds a deep MLP with
+random data, runs one backward pass and returns this picture as plain data, with a verdict.
+
+Layers are numbered 0 … L−1 from the input, as in ``MLP.weights``; every per-layer array has
+length L = depth + 1 (the hidden layers, then the output layer).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from bpwidgets.core.activations import ACTIVATIONS
+from bpwidgets.core.init import check_init
+from bpwidgets.core.mlp import MLP
+from bpwidgets.core.optim import SGD
+from bpwidgets.core.validate import check_choice, check_positive, check_positive_int
+
+VANISHING_BELOW = 0.8  # measured ‖δ‖ factor per layer under this: vanishing
+EXPLODING_ABOVE = 1.25  # over this: exploding
+SATURATED_ABOVE = 0.99  # |tanh| (or |softsign|) beyond this counts as saturated
+SIGMOID_MARGIN = 0.01  # sigmoid below this or above 1 − this counts as saturated
+DEFAULT_BINS = 40
+
+
+@dataclass(frozen=True)
+class Histograms:
+    """One histogram per layer on common bin edges: ``counts[l]`` over ``edges``.
+
+    ``scale`` says what was binned: "value" or "log10|value|" (zeros cannot be binned on the log
+    scale; ``zeros[l]`` counts them). Values outside the edges are counted in the end bins;
+    ``nonfinite[l]`` counts inf/nan entries, which are not binned.
+    """
+
+    counts: np.ndarray  # (L, bins) int
+    edges: np.ndarray  # (bins + 1,)
+    scale: str
+    zeros: np.ndarray  # (L,) int
+    nonfinite: np.ndarray  # (L,) int
+
+
+@dataclass(frozen=True)
+class LayerStatistics:
+    """Norm, standard deviation and mean of one quantity in each layer, and its histograms."""
+
+    norm: np.ndarray  # (L,) Frobenius norm over the batch and units
+    std: np.ndarray  # (L,)
+    mean: np.ndarray  # (L,)
+    histograms: Histograms
+
+
+@dataclass(frozen=True)
+class GradientFlow:
+    """The gradient-flow picture of one network and batch (see the module docstring)."""
+
+    sizes: tuple
+    activation: str
+    loss: float
+    deltas: LayerStatistics  # δˡ = dL/dzˡ
+    weight_grads: LayerStatistics  # dL/dWˡ
+    activations: LayerStatistics  # hˡ = f(zˡ), the output of layer l
+    saturation: np.ndarray  # (L,) fraction saturated, as ``saturation_rule`` says
+    saturation_rule: str
+    lr: float
+    update_ratio: np.ndarray  # (L,) ‖lr·dWˡ‖ / ‖Wˡ‖
+    linear_gains: np.ndarray  # (L−2,) n·E[W²] per hidden-to-hidden step (f' = 1)
+    predicted_gains: np.ndarray  # (L−2,) n·E[W²]·E[f'(z)²] with E[f'²] from this batch
+    linear_factor: float  # geometric mean of √linear_gains: predicted ‖δ‖ factor per layer
+    predicted_factor: float  # geometric mean of √predicted_gains
+    measured_factors: np.ndarray  # (L−2,) ‖δˡ‖ / ‖δˡ⁺¹‖ between hidden layers
+    measured_factor: float  # their geometric mean: ‖δ‖ changes by this per layer
+    finite: bool
+    first_nonfinite_layer: int | None
+    verdict: str  # "vanishing", "exploding" or "healthy"
+    message: str  # one sentence for the learner
+
+
+def build_deep_network(
+    depth, width, activation="tanh", init="xavier", batch=128, seed=0, n_inputs=None, n_outputs=1
+):
+    """``(net, X, Y)``: an MLP with ``depth`` hidden layers of ``width`` and N(0, 1) data.
+
+    The inputs have ``n_inputs`` columns (default: ``width``), the linear output ``n_outputs``.
+    The weights come from ``seed``; the data from an independent stream of the same seed.
+    """
+    depth = check_positive_int("depth", depth)
+    width = check_positive_int("width", width)
+    check_choice("activation", activation, ACTIVATIONS)
+    init = check_init(init)
+    batch = check_positive_int("batch", batch)
+    n_inputs = width if n_inputs is None else check_positive_int("n_inputs", n_inputs)
+    n_outputs = check_positive_int("n_outputs", n_outputs)
+    sizes = [n_inputs] + [width] * depth + [n_outputs]
+    net = MLP(sizes, activation=activation, init=init, seed=seed)
+    data_rng = np.random.default_rng([seed, 1])  # a stream independent of the weights'
+    return net, data_rng.standard_normal((batch, n_inputs)), data_rng.standard_normal((batch, n_outputs))
+
+
+def gradient_flow(
+    depth=10, width=64, activation="tanh", init="xavier", batch=128, seed=0, lr=0.01, steps=0,
+    n_inputs=None, n_outputs=1, bins=DEFAULT_BINS,
+) -> GradientFlow:
+    """Build a deep MLP (``build_deep_network``), train ``steps`` full-batch SGD steps at ``lr``,
+    then measure its gradient flow with ``flow_statistics`` (``lr`` also sets the update ratio).
+    Deterministic for a seed."""
+    net, X, Y = build_deep_network(depth, width, activation, init, batch, seed, n_inputs, n_outputs)
+    lr = check_positive("lr", lr)
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"steps must be a whole number >= 0; got {steps!r}")
+    with np.errstate(all="ignore"):  # a diverging run is shown, not warned about
+        optimizer = SGD(lr)
+        for _ in range(steps):
+            optimizer.step(net, net.gradients(X, Y))
+    return flow_statistics(net, X, Y, lr=lr, bins=bins, init=init)
+
+
+def flow_statistics(net, X, Y, loss="mse", lr=0.01, bins=DEFAULT_BINS, init=None) -> GradientFlow:
+    """The gradient-flow picture of ``net`` on one batch: one forward and backward pass.
+
+    ``init`` (optional) names the initialisation only to suggest a better one in the message.
+    """
+    lr = check_positive("lr", lr)
+    bins = check_positive_int("bins", bins)
+    X, Y = net.check_data(X, Y, loss)
+    grads = net.gradients(X, Y, loss)
+    with np.errstate(all="ignore"):  # overflowing networks give inf/nan statistics, quietly
+        deltas = _layer_statistics(grads.deltas, LOG_SCALE, bins)
+        weight_grads = _layer_statistics(grads.weights, LOG_SCALE, bins)
+        outputs = grads.activations[1:]
+        activations = _layer_statistics(outputs, "value", bins, _activation_edges(net, outputs, bins))
+        saturation, rule = _saturation(net, outputs)
+        weight_norms = np.array([_moments(_finite_values(W))[0] for W in net.weights])
+        update_ratio = lr * weight_grads.norm / weight_norms
+        gains = _gains(net, grads)
+        measured = deltas.norm[:-2] / deltas.norm[1:-1]
+        measured_factor = _geometric_mean(measured)
+        linear_factor, predicted_factor = (_geometric_mean(np.sqrt(g)) for g in gains)
+    finite = all(grads.finite) and bool(np.all(np.isfinite(deltas.norm)))
+    verdict, message = _verdict(net, grads, finite, measured_factor, init)
+    return GradientFlow(
+        sizes=net.sizes,
+        activation=net.activation,
+        loss=grads.loss,
+        deltas=deltas,
+        weight_grads=weight_grads,
+        activations=activations,
+        saturation=saturation,
+        saturation_rule=rule,
+        lr=lr,
+        update_ratio=update_ratio,
+        linear_gains=gains[0],
+        predicted_gains=gains[1],
+        linear_factor=linear_factor,
+        predicted_factor=predicted_factor,
+        measured_factors=measured,
+        measured_factor=measured_factor,
+        finite=finite,
+        first_nonfinite_layer=grads.first_nonfinite_layer,
+        verdict=verdict,
+        message=message,
+    )
+
+
+# --- statistics ---------------------------------------------------------------------------
+LOG_SCALE = "log10|value|"
+SAFE_TO_SQUARE = (1e-100, 1e100)  # entries in this range are squared and summed as they are
+BOUNDED_RANGES = {"tanh": (-1.0, 1.0), "softsign": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
+
+
+def _layer_statistics(arrays, scale, bins, edges=None) -> LayerStatistics:
+    """Norm, std, mean and histograms on common ``edges`` (default: all values' span).
+
+    A layer holding inf/nan entries gets norm inf and std, mean nan; its finite entries are
+    still binned.
+    """
+    finite = [_finite_values(a) for a in arrays]
+    moments = [
+        _moments(v) if v.size == a.size else (math.inf, math.nan, math.nan)
+        for v, a in zip(finite, arrays, strict=True)
+    ]
+    binned = [_log_magnitudes(v) for v in finite] if scale == LOG_SCALE else finite
+    if edges is None:
+        edges = _common_edges(binned, bins, None, whole_decades=scale == LOG_SCALE)
+    counts = [_histogram(values, edges) for values in binned]
+    norm, std, mean = (np.array(column) for column in zip(*moments, strict=True))
+    histograms = Histograms(
+        counts=np.array(counts),
+        edges=edges,
+        scale=scale,
+        zeros=np.array([v.size - b.size for v, b in zip(finite, binned, strict=True)]),
+        nonfinite=np.array([a.size - v.size for a, v in zip(arrays, finite, strict=True)]),
+    )
+    return LayerStatistics(norm, std, mean, histograms)
+
+
+def _finite_values(array) -> np.ndarray:
+    """The finite entries of ``array``, flat (without a copy when all of them are)."""
+    flat = array.ravel()
+    finite = np.isfinite(flat)
+    return flat if finite.all() else flat[finite]
+
+
+def _moments(values) -> tuple:
+    """(norm, std, mean) of finite values; huge or tiny ones are scaled by max|v| first so
+    that squaring them can neither overflow nor underflow."""
+    peak = max(float(values.max()), -float(values.min())) if values.size else 0.0
+    if peak == 0.0:
+        return 0.0, 0.0, 0.0
+    scale = 1.0 if SAFE_TO_SQUARE[0] < peak < SAFE_TO_SQUARE[1] else peak
+    scaled = values if scale == 1.0 else values / scale
+    mean = float(np.mean(scaled))
+    mean_square = float(np.einsum("i,i->", scaled, scaled)) / values.size
+    norm = scale * math.sqrt(mean_square * values.size)
+    return norm, scale * math.sqrt(max(mean_square - mean * mean, 0.0)), scale * mean
+
+
+def _log_magnitudes(values) -> np.ndarray:
+    """log10|v| of the non-zero values (zeros have no logarithm; they are counted apart)."""
+    nonzero = values != 0
+    return np.log10(np.abs(values if nonzero.all() else values[nonzero]))
+
+
+def _common_edges(binned, bins, fixed_range, whole_decades) -> np.ndarray:
+    """Edges shared by every layer: ``fixed_range``, else the span of all binned values."""
+    if fixed_range is not None:
+        low, high = fixed_range
+    else:
+        filled = [values for values in binned if values.size]
+        low = min((float(v.min()) for v in filled), default=-1.0)
+        high = max((float(v.max()) for v in filled), default=1.0)
+        if whole_decades:
+            low, high = math.floor(low), math.ceil(high)
+        if high <= low:
+            low, high = low - 1.0, high + 1.0
+    return np.linspace(low, high, bins + 1)
+
+
+def _histogram(values, edges) -> np.ndarray:
+    """Counts of ``values`` in the uniform bins ``edges``; values outside go to the end bins."""
+    bins = len(edges) - 1
+    position = (values - edges[0]) * (bins / (edges[-1] - edges[0]))
+    return np.bincount(np.clip(position, 0, bins - 1).astype(np.intp), minlength=bins)
+
+
+def _activation_edges(net, outputs, bins) -> np.ndarray:
+    """Common edges for the layer outputs, chosen by the hidden layers: the hidden activation's
+    range when it is bounded, else the span of the hidden values (the output layer is clipped)."""
+    if net.activation in BOUNDED_RANGES and len(outputs) > 1:
+        return _common_edges([], bins, BOUNDED_RANGES[net.activation], whole_decades=False)
+    hidden = outputs[:-1] or outputs
+    return _common_edges([_finite_values(h) for h in hidden], bins, None, whole_decades=False)
+
+
+# --- saturation ---------------------------------------------------------------------------
+SATURATION_RULES = {
+    "tanh": f"|h| > {SATURATED_ABOVE}",
+    "softsign": f"|h| > {SATURATED_ABOVE}",
+    "sigmoid": f"h < {SIGMOID_MARGIN} or h > {1 - SIGMOID_MARGIN}",
+    "relu": "dead units: never active (z <= 0) for any example in the batch",
+    "leaky_relu": "units never active (z <= 0) for any example in the batch",
+    "linear": "linear units never saturate",
+}
+
+
+def saturated_fraction(name: str, h) -> float:
+    """The fraction of ``h`` (batch, units) saturated under activation ``name``'s rule."""
+    if name in ("tanh", "softsign"):
+        return float(np.mean(np.abs(h) > SATURATED_ABOVE))
+    if name == "sigmoid":
+        return float(np.mean((h < SIGMOID_MARGIN) | (h > 1 - SIGMOID_MARGIN)))
+    if name in ("relu", "leaky_relu"):
+        never_active = np.all(h <= 0, axis=0)  # per unit, over the whole batch
+        return float(np.mean(never_active))
+    return 0.0
+
+
+def _saturation(net, outputs):
+    names = [net.activation] * (len(outputs) - 1) + [net.output_activation]
+    fractions = [saturated_fraction(name, h) for name, h in zip(names, outputs, strict=True)]
+    return np.array(fractions), SATURATION_RULES[net.activation]
+
+
+# --- theory and verdict -------------------------------------------------------------------
+def _gains(net, grads):
+    """Per hidden-to-hidden step l: n·E[W²] and n·E[W²]·E[f'(zˡ)²], W = weights[l + 1]."""
+    derivative = ACTIVATIONS[net.activation].df
+    linear, predicted = [], []
+    for layer in range(len(net.weights) - 2):
+        W = net.weights[layer + 1]
+        gain = W.shape[1] * float(np.mean(W * W))
+        linear.append(gain)
+        predicted.append(gain * float(np.mean(derivative(grads.preactivations[layer]) ** 2)))
+    return np.array(linear), np.array(predicted)
+
+
+def _geometric_mean(factors) -> float:
+    if len(factors) == 0:
+        return math.nan
+    return float(np.exp(np.mean(np.log(factors))))
+
+
+def _verdict(net, grads, finite, factor, init):
+    """("vanishing" | "exploding" | "healthy", one sentence) from the measured data."""
+    advice = _advice(net.activation, init)
+    if not finite:
+        layer = grads.first_nonfinite_layer
+        last = len(net.weights) - 1
+        where = f"at layer {layer} of 0…{last}" if layer is not None else "in the statistics"
+        return "exploding", f"values overflow to inf/nan {where}: exploding — {advice}"
+    if len(net.weights) < 3:
+        return "healthy", "one hidden layer: no layer-to-layer factor to judge, so healthy"
+    if not math.isfinite(factor) or factor == 0.0:
+        return "vanishing", f"no gradient reaches the first hidden layer: vanishing — {advice}"
+    depth = len(net.weights) - 1
+    total = f"×{factor ** (depth - 1):.2g} from the last hidden layer to the first"
+    if factor < VANISHING_BELOW:
+        return "vanishing", f"gradients shrink ×{factor:.2f} per layer ({total}): vanishing — {advice}"
+    if factor > EXPLODING_ABOVE:
+        return "exploding", f"gradients grow ×{factor:.2f} per layer ({total}): exploding — {advice}"
+    return "healthy", f"gradients keep their size (×{factor:.2f} per layer, {total}): healthy"
+
+
+def _advice(activation, init) -> str:
+    """What to try next: the init matched to the activation, or another activation."""
+    suggested = "he" if activation in ("relu", "leaky_relu") else "xavier"
+    if activation == "sigmoid" and init == "xavier":
+        return "sigmoid's slope is at most 0.25, try activation 'tanh' with init 'xavier'"
+    if init == suggested:
+        return "try a smaller depth or learning rate"
+    return f"try init '{suggested}'"

@@ -1,0 +1,223 @@
+"""Gradient-flow statistics: they describe the network's own backward pass, and the theory holds."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from bpwidgets.core.gradflow import (
+    build_deep_network,
+    flow_statistics,
+    gradient_flow,
+    saturated_fraction,
+)
+from bpwidgets.core.init import weight_variance
+from bpwidgets.core.mlp import MLP
+
+
+def test_statistics_match_the_nets_own_gradients():
+    flow = gradient_flow(depth=4, width=12, activation="tanh", init="he", batch=20, seed=3, lr=0.05)
+    net, X, Y = build_deep_network(4, 12, "tanh", "he", batch=20, seed=3)
+    grads = net.gradients(X, Y)
+    assert flow.loss == grads.loss
+    assert flow.sizes == (12, 12, 12, 12, 12, 1)
+    for stats, arrays in [
+        (flow.deltas, grads.deltas),
+        (flow.weight_grads, grads.weights),
+        (flow.activations, grads.activations[1:]),
+    ]:
+        assert len(stats.norm) == 5
+        np.testing.assert_allclose(stats.norm, [np.linalg.norm(a) for a in arrays], rtol=1e-12)
+        np.testing.assert_allclose(stats.std, [np.std(a) for a in arrays], rtol=1e-9)
+        np.testing.assert_allclose(stats.mean, [np.mean(a) for a in arrays], rtol=1e-9, atol=1e-15)
+    pairs = zip(grads.weights, net.weights, strict=True)
+    ratios = [0.05 * np.linalg.norm(g) / np.linalg.norm(W) for g, W in pairs]
+    np.testing.assert_allclose(flow.update_ratio, ratios, rtol=1e-12)
+    norms = [np.linalg.norm(d) for d in grads.deltas]
+    np.testing.assert_allclose(flow.measured_factors, np.divide(norms[:3], norms[1:4]), rtol=1e-12)
+
+
+def test_histograms_count_every_entry_on_common_edges():
+    flow = gradient_flow(depth=3, width=10, activation="relu", init="he", batch=16, bins=12)
+    net, X, Y = build_deep_network(3, 10, "relu", "he", batch=16)
+    grads = net.gradients(X, Y)
+    for stats, arrays in [(flow.deltas, grads.deltas), (flow.weight_grads, grads.weights)]:
+        hist = stats.histograms
+        assert hist.scale == "log10|value|" and hist.counts.shape == (4, 12)
+        assert hist.edges.shape == (13,)
+        np.testing.assert_array_equal(hist.zeros, [np.count_nonzero(a == 0) for a in arrays])
+        np.testing.assert_array_equal(hist.counts.sum(axis=1) + hist.zeros, [a.size for a in arrays])
+        smallest = min(np.abs(a[a != 0]).min() for a in arrays)
+        largest = max(np.abs(a).max() for a in arrays)
+        assert hist.edges[0] == np.floor(np.log10(smallest))  # whole decades, shared by all
+        assert hist.edges[-1] == np.ceil(np.log10(largest))
+    assert flow.deltas.histograms.zeros[0] > 0  # inactive ReLU units pass back exact zeros
+    hidden = flow.activations.histograms
+    assert hidden.scale == "value"
+    np.testing.assert_array_equal(hidden.counts.sum(axis=1), [16 * 10] * 3 + [16])
+    hidden_values = np.concatenate([h.ravel() for h in grads.activations[1:-1]])
+    assert (hidden.edges[0], hidden.edges[-1]) == (hidden_values.min(), hidden_values.max())
+
+
+def test_linear_output_does_not_stretch_the_tanh_range():
+    flow = gradient_flow(depth=3, width=10, activation="tanh", batch=8, bins=8)
+    edges = flow.activations.histograms.edges
+    assert (edges[0], edges[-1]) == (-1.0, 1.0)
+
+
+def test_a_histogram_by_hand():
+    net = MLP.from_weights(
+        [np.eye(2), np.ones((2, 1))], [np.zeros(2), np.zeros(1)], output_activation="tanh"
+    )
+    X = np.array([[0.5, -0.5], [2.0, 0.0]])
+    flow = flow_statistics(net, X, np.zeros((2, 1)), bins=4)
+    hist = flow.activations.histograms
+    np.testing.assert_array_equal(hist.edges, [-1.0, -0.5, 0.0, 0.5, 1.0])  # tanh's range
+    # tanh of 0.5, -0.5, 2.0, 0.0 = 0.46, -0.46, 0.96, 0.0
+    np.testing.assert_array_equal(hist.counts[0], [0, 1, 2, 1])
+
+
+def test_saturation_rules_on_hand_made_activations():
+    assert saturated_fraction("tanh", np.array([[0.995, 0.5], [-0.999, 0.0]])) == 0.5
+    assert saturated_fraction("softsign", np.array([[0.2, -0.9999]])) == 0.5
+    assert saturated_fraction("sigmoid", np.array([[0.005, 0.5], [0.995, 0.7]])) == 0.5
+    # unit 0 is never active: dead; unit 1 is active once, unit 2 always: alive
+    relu = np.array([[0.0, 0.0, 1.0], [0.0, 3.0, 2.0], [0.0, 0.0, 1.0]])
+    assert saturated_fraction("relu", relu) == pytest.approx(1 / 3)
+    assert saturated_fraction("linear", np.full((2, 2), 50.0)) == 0.0
+
+
+def test_saturation_of_a_hand_made_network():
+    # layer 0: unit 0 gets weight 10 (saturates for |x| >= 0.27), unit 1 gets weight 0.1
+    tanh_net = MLP.from_weights(
+        [np.array([[10.0, 0.1]]), np.ones((2, 1))], [np.zeros(2), np.zeros(1)], activation="tanh"
+    )
+    X = np.array([[1.0], [-2.0], [0.5], [3.0]])
+    flow = flow_statistics(tanh_net, X, np.zeros((4, 1)))
+    assert flow.saturation[0] == 0.5 and flow.saturation_rule == "|h| > 0.99"
+    # ReLU: unit 0 has a bias of -100, so it is dead for every input in [-3, 3]
+    relu_net = MLP.from_weights(
+        [np.array([[1.0, 1.0, -1.0]]), np.ones((3, 1))],
+        [np.array([-100.0, 0.0, 0.0]), np.zeros(1)],
+        activation="relu",
+    )
+    flow = flow_statistics(relu_net, X, np.zeros((4, 1)))
+    assert flow.saturation[0] == pytest.approx(1 / 3)
+    assert "dead" in flow.saturation_rule
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_tanh_depth_20_vanishes_with_standard_and_is_healthy_with_xavier(seed):
+    standard = gradient_flow(depth=20, width=64, activation="tanh", init="standard", batch=64, seed=seed)
+    assert standard.verdict == "vanishing"
+    assert "vanishing" in standard.message and "xavier" in standard.message
+    assert standard.measured_factor < 0.7
+    xavier = gradient_flow(depth=20, width=64, activation="tanh", init="xavier", batch=64, seed=seed)
+    assert xavier.verdict == "healthy", xavier.message
+    assert 0.85 < xavier.measured_factor < 1.1
+
+
+@pytest.mark.parametrize(
+    ("activation", "init", "verdict"),
+    [("relu", "he", "healthy"), ("relu", "xavier", "vanishing"), ("relu", 1.0, "exploding"),
+     ("sigmoid", "xavier", "vanishing")],
+)
+def test_verdicts_follow_the_init_theory(activation, init, verdict):
+    flow = gradient_flow(depth=12, width=64, activation=activation, init=init, batch=64, seed=1)
+    assert flow.verdict == verdict, flow.message
+
+
+@pytest.mark.parametrize("init", ["standard", "xavier", "he", 0.3])
+def test_linear_gain_is_n_times_the_init_variance(init):
+    flow = gradient_flow(depth=6, width=128, activation="tanh", init=init, batch=8, seed=2)
+    expected = 128 * weight_variance(init, 128, 128)
+    np.testing.assert_allclose(flow.linear_gains, expected, rtol=0.05)
+    np.testing.assert_allclose(flow.linear_factor, np.sqrt(expected), rtol=0.03)
+
+
+@pytest.mark.parametrize(("activation", "init"), [("tanh", "standard"), ("relu", "he"), ("sigmoid", "xavier")])
+def test_predicted_factor_matches_the_measured_one(activation, init):
+    flow = gradient_flow(depth=15, width=128, activation=activation, init=init, batch=128, seed=4)
+    assert flow.measured_factor == pytest.approx(flow.predicted_factor, rel=0.1)
+    assert flow.predicted_gains.shape == (14,)
+
+
+@pytest.mark.parametrize(("depth", "std"), [(50, 1.0), (30, 3.0)])
+def test_exploding_relu_reports_without_warnings(depth, std):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        flow = gradient_flow(depth=depth, width=64, activation="relu", init=std, batch=32, seed=0)
+    assert flow.verdict == "exploding" and "exploding" in flow.message
+    assert flow.measured_factor > 5
+
+
+def test_overflow_gives_inf_markers_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # ×80 per layer: the output reaches 1e190, so its square (the loss) overflows
+        flow = gradient_flow(depth=100, width=128, activation="relu", init=10.0, batch=16, seed=0)
+    assert not flow.finite
+    assert flow.first_nonfinite_layer is not None
+    assert flow.verdict == "exploding" and "inf/nan" in flow.message
+    assert not np.all(np.isfinite(flow.deltas.norm))
+    assert np.isinf(flow.activations.norm).any() or np.isinf(flow.weight_grads.norm).any()
+    assert flow.deltas.histograms.nonfinite.sum() > 0
+    assert f"layer {flow.first_nonfinite_layer} of 0" in flow.message
+
+
+def test_a_dead_relu_network_is_vanishing_without_warnings():
+    weights = [np.ones((1, 3)), np.ones((3, 3)), np.ones((3, 3)), np.ones((3, 1))]
+    biases = [np.full(3, -100.0), np.zeros(3), np.zeros(3), np.zeros(1)]
+    net = MLP.from_weights(weights, biases, activation="relu")
+    X = np.linspace(-3, 3, 8).reshape(-1, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        flow = flow_statistics(net, X, np.ones((8, 1)), init="xavier")
+    np.testing.assert_array_equal(flow.deltas.norm[:3], 0.0)
+    np.testing.assert_array_equal(flow.saturation[:3], 1.0)
+    assert flow.verdict == "vanishing" and "no gradient" in flow.message and "'he'" in flow.message
+
+
+def test_same_seed_same_picture():
+    a = gradient_flow(depth=5, width=16, batch=8, seed=9, steps=3)
+    b = gradient_flow(depth=5, width=16, batch=8, seed=9, steps=3)
+    c = gradient_flow(depth=5, width=16, batch=8, seed=10, steps=3)
+    np.testing.assert_array_equal(a.deltas.norm, b.deltas.norm)
+    np.testing.assert_array_equal(a.weight_grads.histograms.counts, b.weight_grads.histograms.counts)
+    assert a.message == b.message
+    assert not np.allclose(a.deltas.norm, c.deltas.norm)
+
+
+def test_training_steps_change_the_picture():
+    before = gradient_flow(depth=3, width=16, batch=32, seed=0, lr=0.05)
+    after = gradient_flow(depth=3, width=16, batch=32, seed=0, lr=0.05, steps=30)
+    assert after.loss < before.loss
+    assert not np.allclose(after.weight_grads.norm, before.weight_grads.norm)
+
+
+def test_one_hidden_layer_has_no_factor_to_judge():
+    flow = gradient_flow(depth=1, width=8, batch=4)
+    assert flow.verdict == "healthy" and "one hidden layer" in flow.message
+    assert flow.measured_factors.shape == (0,) and np.isnan(flow.measured_factor)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "named"),
+    [
+        ({"depth": 0}, "depth"),
+        ({"width": 0}, "width"),
+        ({"width": -3}, "width"),
+        ({"activation": "rleu"}, "activation"),
+        ({"init": "glorot"}, "init"),
+        ({"init": -1.0}, "init"),
+        ({"batch": 0}, "batch"),
+        ({"lr": 0.0}, "lr"),
+        ({"steps": -1}, "steps"),
+        ({"bins": 0}, "bins"),
+    ],
+)
+def test_bad_input_names_the_parameter(kwargs, named):
+    with pytest.raises(ValueError, match=named):
+        gradient_flow(**kwargs)
