@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .validate import check_number, check_positive
+from .value import Value
 
 # (upper limit, band, what it means), checked in order; anything above the last limit is wrong.
 BANDS = (
@@ -28,7 +29,7 @@ DEFAULT_FLOOR = 1e-12
 def numerical_grad(f: Callable, x, h: float = 1e-5):
     """Central differences (f(x+h) − f(x−h)) / 2h of a scalar function at ``x``.
 
-    A number ``x`` gives a float. A float numpy array ``x`` gives an array of its shape: each
+    ``f`` returns a number (or a Value). A number ``x`` gives a float. A float numpy array ``x`` gives an array of its shape: each
     entry is perturbed in place, ``f(x)`` is called, and the entry is restored afterwards.
     """
     h = check_positive("h", h)
@@ -121,7 +122,9 @@ def _matching_arrays(a, b, names=("a", "b")) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _scalar(result) -> float:
-    """The float value of what f returned; f must return one number."""
+    """The float value of what f returned; f must return one number (or a Value)."""
+    if isinstance(result, Value):
+        return result.data
     if np.size(result) != 1:
         raise ValueError(f"f must return a single number; got shape {np.shape(result)}")
     return float(np.asarray(result, dtype=np.float64).reshape(()))

@@ -6,6 +6,14 @@ derivatives (∂out/∂operand, one per operand) when it runs forward; ``backwar
 the chain rule ``operand.grad += local · out.grad`` and returns those steps as a ledger of
 ``ChainRuleStep`` records that panels and lessons display.
 
+    >>> a, b = Value(2.0, "a"), Value(-3.0, "b")
+    >>> c = a * b
+    >>> steps = c.backward()
+    >>> a.grad, b.grad
+    (-3.0, 2.0)
+    >>> steps[0].text
+    '∂L/∂a += ∂L/∂L · ∂L/∂a = 1 · (-3) = -3'
+
 Naming (used in ``ChainRuleStep.text`` and by ``graph_layout``): a node is shown by its
 ``label``; an unlabelled root is ``L``; other unlabelled nodes are ``v<k>`` and unlabelled
 constants ``c<k>``, where ``k`` is the node's index in ``root.topo()`` (the forward order).

@@ -8,12 +8,19 @@ import numpy as np
 import pytest
 
 from bpwidgets.core.gradcheck import gradcheck_report, numerical_grad, relative_error
+from bpwidgets.core.value import Value
 
 
 def test_numerical_grad_of_a_scalar_function():
     # d/dx sin(x) = cos(x); central differences are accurate to ~h² = 1e-10.
     assert numerical_grad(math.sin, 0.3) == pytest.approx(math.cos(0.3), abs=1e-9)
     assert isinstance(numerical_grad(math.sin, 0.3), float)
+
+
+def test_numerical_grad_accepts_functions_returning_values():
+    # d/dx tanh(x)² = 2 tanh(x)(1 − tanh(x)²)
+    numeric = numerical_grad(lambda t: Value(t).tanh() ** 2, 0.4)
+    assert numeric == pytest.approx(2 * math.tanh(0.4) * (1 - math.tanh(0.4) ** 2), rel=1e-9)
 
 
 def test_numerical_grad_is_the_central_difference():

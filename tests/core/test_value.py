@@ -437,3 +437,12 @@ def test_recorded_steps_are_frozen_dataclasses_equal_to_constructed_ones():
     assert step == rebuilt and hash(step) == hash(rebuilt)
     assert dataclasses.asdict(step)["contribution"] == 3.0
     assert rebuilt.text == "∂L/∂a += ∂L/∂? · ∂?/∂a = 1 · 3 = 3"  # built by hand: no graph names
+
+
+def test_the_module_docstring_example_runs():
+    import doctest
+
+    import bpwidgets.core.value as value_module
+
+    result = doctest.testmod(value_module)
+    assert result.attempted >= 5 and result.failed == 0
