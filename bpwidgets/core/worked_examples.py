@@ -71,17 +71,17 @@ def mazur_value_graph():
     def neuron(name, weight_a, a, weight_b, b, bias):
         products = _labelled(w[weight_a] * a, f"{weight_a}*{a.label}") \
             + _labelled(w[weight_b] * b, f"{weight_b}*{b.label}")
-        net = _labelled(products + w[bias], f"net_{name}")
+        net = _labelled(_labelled(products, f"sum_{name}") + w[bias], f"net_{name}")
         return _labelled(net.sigmoid(), f"out_{name}")
 
     out_h1 = neuron("h1", "w1", i1, "w2", i2, "b1")
     out_h2 = neuron("h2", "w3", i1, "w4", i2, "b1")
     out_o1 = neuron("o1", "w5", out_h1, "w6", out_h2, "b2")
     out_o2 = neuron("o2", "w7", out_h1, "w8", out_h2, "b2")
-    errors = [
-        _labelled((Value(target, f"target_{name}") - out) ** 2 * 0.5, f"E_{name}")
-        for target, name, out in zip(MAZUR_TARGETS, ("o1", "o2"), (out_o1, out_o2), strict=True)
-    ]
+    errors = []
+    for target, name, out in zip(MAZUR_TARGETS, ("o1", "o2"), (out_o1, out_o2), strict=True):
+        difference = _labelled(Value(target, f"target_{name}") - out, f"diff_{name}")
+        errors.append(_labelled(_labelled(difference**2, f"sq_{name}") * 0.5, f"E_{name}"))
     return _labelled(errors[0] + errors[1], "E")
 
 

@@ -73,6 +73,7 @@ def test_mazur_value_graph_matches_the_hand_derivation_and_the_article():
     v = by_label(root)
     assert {"w1", "w8", "b1", "b2", "i1", "i2", "out_h1", "out_h2", "out_o1", "out_o2",
             "E"} <= set(v)
+    assert [n for n in nodes if not n.label and not n.is_constant] == []  # every name readable
     hand = mazur_by_hand()
     for name in ("out_h1", "out_o1", "out_o2", "E"):
         assert v[name].data == pytest.approx(hand[name], rel=1e-14), name
