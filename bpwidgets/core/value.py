@@ -18,6 +18,9 @@ Naming (used in ``ChainRuleStep.text`` and by ``graph_layout``): a node is shown
 ``label``; an unlabelled root is ``L``; other unlabelled nodes are ``v<k>`` and unlabelled
 constants ``c<k>``, where ``k`` is the node's index in ``root.topo()`` (the forward order).
 
+Local derivatives are taken during the forward pass, so after changing a leaf's ``data``
+rebuild the expression before calling ``backward`` again: the graph is a record of one pass.
+
 Plain numbers mixed into an expression become constant leaves (``is_constant`` is True). They
 are nodes of the graph like any other leaf: they receive gradients and their steps are recorded.
 """
