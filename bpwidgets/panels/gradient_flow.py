@@ -1,0 +1,321 @@
+"""Vanishing and exploding gradients, layer by layer, in a deep MLP on random data.
+
+The panel draws what :func:`bpwidgets.core.gradflow.gradient_flow` measures:
+
+- the norm of δˡ = dL/dzˡ and of dL/dWˡ per layer on a log axis (input side on the left), beside
+  the linear-regime prediction: ‖δ‖ changes by √s per layer with s = n·Var[W],
+- density curves of the activations and of log10|δ| for a few layers (as in Glorot & Bengio
+  2010, Figs. 6-7), coloured from the first layer (dark) to the last (light),
+- the fraction of saturated units per layer,
+- the core's verdict sentence ("vanishing", "exploding" or "healthy").
+
+Layers are numbered 1 … L from the input: layers 1 … depth are hidden, layer L = depth + 1 is
+the linear output. Overflowing networks are drawn with × markers where values became inf/nan.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib import colormaps, ticker
+from matplotlib.transforms import ScaledTranslation, blended_transform_factory
+
+from bpwidgets.core.activations import ACTIVATIONS
+from bpwidgets.core.gradflow import gradient_flow
+from bpwidgets.core.init import INITS
+from bpwidgets.panels.base import LABEL_STYLE, Panel
+from bpwidgets.panels.palette import HIGHLIGHT, NEUTRAL, OKABE_ITO, SEQUENTIAL_CMAP
+
+MAX_CURVES = 6  # density curves per histogram view: readable at depth 50
+INIT_CHOICES = (*INITS, "normal")  # "normal" draws N(0, std²) with the "std" control
+DELTA_COLOUR = OKABE_ITO["blue"]
+WEIGHT_GRAD_COLOUR = OKABE_ITO["orange"]
+SATURATION_COLOUR = OKABE_ITO["reddish_purple"]
+
+
+def shown_layers(depth: int, count: int = MAX_CURVES) -> np.ndarray:
+    """Up to ``count`` hidden layers (numbered from 1) spread evenly from first to last."""
+    return np.unique(np.linspace(1, depth, min(depth, count)).round().astype(int))
+
+
+def predicted_norms(norms, gains) -> np.ndarray:
+    """‖δˡ‖ a per-layer variance gain predicts: the last hidden layer's ‖δ‖ times √gain per layer.
+
+    ``gains[l]`` is the core's gain s between hidden layers l and l+1 (0-based), as in
+    ``GradientFlow.linear_gains``; the output layer has no prediction (NaN).
+    """
+    predicted = np.full(len(norms), np.nan)
+    last_hidden = len(norms) - 2
+    predicted[last_hidden] = norms[last_hidden]
+    with np.errstate(all="ignore"):
+        for layer in reversed(range(last_hidden)):
+            predicted[layer] = predicted[layer + 1] * np.sqrt(gains[layer])
+    return predicted
+
+
+def densities(histograms, layers) -> list[np.ndarray]:
+    """Each chosen layer's histogram (layers numbered from 1) normalised to unit area."""
+    widths = np.diff(histograms.edges)
+    curves = []
+    for layer in layers:
+        counts = histograms.counts[layer - 1].astype(np.float64)
+        total = counts.sum()
+        curves.append(counts / (total * widths) if total else counts)
+    return curves
+
+
+def positive_limits(*arrays, pad=3.0) -> tuple[float, float]:
+    """Log-axis limits around the finite positive entries of ``arrays``."""
+    values = np.concatenate([np.ravel(a) for a in arrays])
+    values = values[np.isfinite(values) & (values > 0)]
+    if values.size == 0:
+        return 1e-3, 1e3
+    return values.min() / pad, values.max() * pad
+
+
+def finite_or_nan(values) -> np.ndarray:
+    """A float copy with inf replaced by NaN, which matplotlib draws as a gap."""
+    values = np.array(values, dtype=np.float64)
+    values[~np.isfinite(values)] = np.nan
+    return values
+
+
+def lean_axes(ax, nbins=5, label_drop=0.32) -> None:
+    """Few ticks and fixed label/title positions: text layout is most of a redraw's cost."""
+    ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins, integer=True))
+    if ax.get_yscale() == "linear":
+        ax.yaxis.set_major_locator(ticker.MaxNLocator(4))
+    inches = ax.figure.dpi_scale_trans
+    ax.xaxis.set_label_coords(0.5, 0, ax.transAxes + ScaledTranslation(0, -label_drop, inches))
+    ax.yaxis.set_label_coords(0, 0.5, ax.transAxes + ScaledTranslation(-0.55, 0, inches))
+    ax.title.set_y(1.0)
+    ax.tick_params(labelsize=8)
+
+
+class GradientFlowPanel(Panel):
+    """Per-layer gradient norms, histograms and saturation of a deep MLP, with a verdict."""
+
+    figsize = (10.0, 6.4)
+    dpi = 90
+
+    def __init__(self, *, hide=(), **state):
+        self._user_hidden = {hide} if isinstance(hide, str) else set(hide)
+        self.flow = None
+        super().__init__(self._make_controls(), hide=hide, state=state)
+
+    @staticmethod
+    def _make_controls() -> dict:
+        slider = {"style": LABEL_STYLE, "continuous_update": False}
+        log = {"base": 10, "style": LABEL_STYLE, "continuous_update": False,
+               "readout_format": ".3g"}
+        return {
+            "depth": widgets.IntSlider(value=10, min=1, max=50, description="depth", **slider),
+            "width": widgets.IntSlider(value=64, min=4, max=512, step=4, description="width",
+                                       **slider),
+            "activation": widgets.Dropdown(options=list(ACTIVATIONS), value="tanh",
+                                           description="activation", style=LABEL_STYLE),
+            "init": widgets.Dropdown(options=INIT_CHOICES, value="standard", description="init",
+                                     style=LABEL_STYLE),
+            "std": widgets.FloatLogSlider(value=1.0, min=-3, max=0.5, step=0.05,
+                                          description="std", **log),
+            "batch": widgets.IntSlider(value=64, min=1, max=256, description="batch", **slider),
+            "seed": widgets.IntSlider(value=0, min=0, max=20, description="seed", **slider),
+            "steps": widgets.IntSlider(value=0, min=0, max=100, description="training steps",
+                                       **slider),
+            "lr": widgets.FloatLogSlider(value=0.01, min=-4, max=0, step=0.1, description="lr",
+                                         **log),
+        }
+
+    def arrange_controls(self):
+        """Two rows: the network, then the data and training."""
+        c = self.controls
+        wrap = widgets.Layout(flex_flow="row wrap", align_items="center")
+        return [
+            widgets.HBox([c[n] for n in ("depth", "width", "activation", "init", "std")],
+                         layout=wrap),
+            widgets.HBox([c[n] for n in ("batch", "seed", "steps", "lr")], layout=wrap),
+        ]
+
+    # --- figure ----------------------------------------------------------------------------
+    def setup_figure(self, figure):
+        """Four axes: norms, saturation, activation densities, gradient densities; a verdict."""
+        grid = figure.add_gridspec(2, 2, left=0.08, right=0.87, top=0.85, bottom=0.09,
+                                   hspace=0.5, wspace=0.2, width_ratios=[1.45, 1])
+        self.ax_norms = figure.add_subplot(grid[0, 0])
+        self.ax_saturation = figure.add_subplot(grid[0, 1])
+        self.ax_activations = figure.add_subplot(grid[1, 0])
+        self.ax_gradients = figure.add_subplot(grid[1, 1])
+        self.verdict = figure.text(0.5, 0.975, "", ha="center", va="top", fontsize=10.5)
+        self._setup_norms(self.ax_norms)
+        self._setup_saturation(self.ax_saturation)
+        self.activation_curves = self._setup_density(
+            self.ax_activations, "Activations hˡ of hidden layers", "activation value")
+        self.gradient_curves = self._setup_density(
+            self.ax_gradients, "Back-propagated gradients δˡ", "log₁₀ |δ|")
+        self.layer_legend = None
+
+    def _setup_norms(self, ax):
+        ax.set_yscale("log")
+        ax.yaxis.set_major_locator(ticker.LogLocator(numticks=6))
+        ax.yaxis.set_minor_locator(ticker.NullLocator())
+        (self.delta_line,) = ax.plot([], [], "o-", color=DELTA_COLOUR, ms=3, lw=1.5,
+                                     label="‖δˡ‖ measured")
+        (self.weight_line,) = ax.plot([], [], "s-", color=WEIGHT_GRAD_COLOUR, ms=3, lw=1.5,
+                                      label="‖∂L/∂Wˡ‖ measured")
+        (self.predicted_line,) = ax.plot([], [], "--", color=NEUTRAL, lw=1.3,
+                                         label="linear regime: ×√(n·Var W) per layer")
+        (self.corrected_line,) = ax.plot([], [], ":", color=NEUTRAL, lw=1.5,
+                                         label="× √(n·Var W·E[f′²]) of this batch")
+        on_top = blended_transform_factory(ax.transData, ax.transAxes)
+        (self.overflow_markers,) = ax.plot([], [], "x", color=HIGHLIGHT, ms=7, mew=2,
+                                           transform=on_top, clip_on=False,
+                                           label="overflow (inf/nan)")
+        self.overflow_text = ax.text(0.5, 0.35, "", transform=ax.transAxes, ha="center",
+                                     va="center", color=HIGHLIGHT, fontsize=9,
+                                     bbox={"fc": "white", "ec": HIGHLIGHT, "alpha": 0.9})
+        ax.set_title("Gradient norm per layer", fontsize=10)
+        ax.set_xlabel("layer  (1 = first hidden → L = output)")
+        ax.set_ylabel("norm (log scale)")
+        self.norms_legend = ax.legend(fontsize=7.5, loc="upper left", framealpha=0.9)
+        lean_axes(ax, label_drop=0.3)
+
+    def _setup_saturation(self, ax):
+        self.saturation_bars = ax.stairs([0.0], [0.5, 1.5], fill=True, color=SATURATION_COLOUR,
+                                         alpha=0.8)
+        ax.set_ylim(0, 1)
+        ax.yaxis.set_major_formatter(ticker.PercentFormatter(1.0, decimals=0))
+        ax.set_title("Saturated units per layer", fontsize=10)
+        ax.set_xlabel("layer")
+        self.saturation_note = ax.text(0.03, 0.96, "", transform=ax.transAxes, ha="left",
+                                       va="top", fontsize=8, color=NEUTRAL)
+        lean_axes(ax, label_drop=0.3)
+
+    @staticmethod
+    def _setup_density(ax, title, xlabel):
+        curves = [ax.plot([], [], lw=1.5)[0] for _ in range(MAX_CURVES)]
+        ax.empty_note = ax.text(0.5, 0.5, "no finite values to bin", transform=ax.transAxes,
+                                ha="center", va="center", color=HIGHLIGHT, fontsize=9)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("density")
+        lean_axes(ax)
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(5))
+        return curves
+
+    # --- computation -----------------------------------------------------------------------
+    def compute(self):
+        """The core's gradient-flow statistics for the current controls."""
+        state = self.state
+        normal = state["init"] == "normal"
+        std_shown = normal and "std" not in self._user_hidden
+        self.controls["std"].layout.display = None if std_shown else "none"
+        self.controls["lr"].disabled = state["steps"] == 0
+        init = state["std"] if normal else state["init"]
+        with np.errstate(all="ignore"):  # an exploding network is drawn, not warned about
+            return gradient_flow(depth=state["depth"], width=state["width"],
+                                 activation=state["activation"], init=init,
+                                 batch=state["batch"], seed=state["seed"], lr=state["lr"],
+                                 steps=state["steps"])
+
+    # --- drawing ---------------------------------------------------------------------------
+    def draw(self, flow) -> None:
+        """Update every artist from the core's ``GradientFlow``."""
+        self.flow = flow
+        layers = np.arange(1, len(flow.deltas.norm) + 1)
+        self._draw_norms(flow, layers)
+        edges = np.append(layers - 0.5, layers[-1] + 0.5)
+        self.saturation_bars.set_data(np.nan_to_num(flow.saturation), edges)
+        self.ax_saturation.set_xlim(edges[0], edges[-1])
+        rule = "\n".join(textwrap.wrap(f"saturated: {flow.saturation_rule}", 40))
+        none = not np.nanmax(np.nan_to_num(flow.saturation)) > 0
+        self.saturation_note.set_text(rule + ("\n(none in this network)" if none else ""))
+        depth = len(layers) - 1
+        chosen = shown_layers(depth)
+        self._draw_densities(self.ax_activations, self.activation_curves,
+                             flow.activations.histograms, chosen, depth)
+        self._draw_densities(self.ax_gradients, self.gradient_curves,
+                             flow.deltas.histograms, chosen, depth)
+        self._draw_layer_legend(chosen)
+        self.verdict.set_text("\n".join(textwrap.wrap(_sentence(flow.message), 120)))
+        self.verdict.set_color(NEUTRAL if flow.verdict == "healthy" else HIGHLIGHT)
+        self.set_caption(_caption(flow))
+
+    def _draw_norms(self, flow, layers) -> None:
+        delta = finite_or_nan(flow.deltas.norm)
+        weight = finite_or_nan(flow.weight_grads.norm)
+        predicted = finite_or_nan(predicted_norms(flow.deltas.norm, flow.linear_gains))
+        corrected = finite_or_nan(predicted_norms(flow.deltas.norm, flow.predicted_gains))
+        self.delta_line.set_data(layers, delta)
+        self.weight_line.set_data(layers, weight)
+        self.predicted_line.set_data(layers, predicted)
+        self.corrected_line.set_data(layers, corrected)
+        broken = np.isnan(delta) | np.isnan(weight)
+        self.overflow_markers.set_data(layers[broken], np.full(broken.sum(), 0.97))
+        message = ""
+        if broken.any():
+            message = (f"{broken.sum()} of {len(layers)} layers overflowed to inf/nan (×):\n"
+                       "their values went beyond float64's range")
+        self.overflow_text.set_text(message)
+        self.overflow_text.set_visible(bool(message))
+        rising = np.nan_to_num(delta[-1]) >= np.nan_to_num(delta[0])
+        self.norms_legend.set_loc("upper left" if rising else "upper right")
+        self.ax_norms.set_xlim(0.5, layers[-1] + 0.5)
+        self.ax_norms.set_ylim(*positive_limits(delta, weight, predicted, corrected))
+
+    @staticmethod
+    def _draw_densities(ax, curves, histograms, chosen, depth) -> None:
+        centres = 0.5 * (histograms.edges[:-1] + histograms.edges[1:])
+        cmap = colormaps[SEQUENTIAL_CMAP]
+        peak = 0.0
+        for curve in curves:
+            curve.set_visible(False)
+        for curve, layer, density in zip(curves, chosen, densities(histograms, chosen),
+                                         strict=False):
+            curve.set_data(centres, density)
+            curve.set_color(cmap(0.92 * (layer - 1) / max(depth - 1, 1)))
+            curve.set_label(f"layer {layer}")
+            curve.set_visible(True)
+            peak = max(peak, float(density.max()))
+        ax.set_xlim(histograms.edges[0], histograms.edges[-1])
+        ax.set_ylim(0, peak * 1.08 if peak > 0 else 1.0)
+        ax.empty_note.set_visible(peak == 0)
+
+    def _draw_layer_legend(self, chosen) -> None:
+        if self.layer_legend is not None:
+            self.layer_legend.remove()
+        handles = self.activation_curves[: len(chosen)]
+        self.layer_legend = self.figure.legend(handles=handles, loc="center right",
+                                               bbox_to_anchor=(0.995, 0.28), fontsize=8,
+                                               title="shown layers", title_fontsize=8, frameon=False)
+
+    def describe(self) -> str:
+        """A text description of the picture for screen readers and the static export."""
+        flow = self.flow
+        if flow is None:
+            return "Gradient flow panel."
+        depth = len(flow.deltas.norm) - 1
+        return (
+            f"A {self.state['activation']} network with {depth} hidden layers of width "
+            f"{self.state['width']}: per-layer norms of δ and dL/dW on a log axis with the "
+            f"linear-regime prediction, activation and gradient densities for layers "
+            f"{', '.join(map(str, shown_layers(depth)))}, and saturation per layer. "
+            f"Verdict: {_sentence(flow.message)}"
+        )
+
+
+def _caption(flow) -> str:
+    """One line with the measured and predicted factor per layer, or where overflow began."""
+    if not flow.finite:
+        return (f"{flow.verdict}: values overflowed to inf/nan (first in layer "
+                f"{flow.first_nonfinite_layer}, counting from 0); loss {flow.loss:.3g}")
+    return (f"{flow.verdict}: ‖δ‖ ×{flow.measured_factor:.3g} per layer measured, "
+            f"×{flow.linear_factor:.3g} predicted in the linear regime "
+            f"(×{flow.predicted_factor:.3g} with this batch's f′); loss {flow.loss:.3g}")
+
+
+def _sentence(message: str) -> str:
+    """The core's verdict as a sentence: capital first letter, final full stop."""
+    message = message.strip()
+    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
