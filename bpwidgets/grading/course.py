@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 COURSE_ID = "bpwidgets"
+# nbgrader stamps every new gradebook by running `alembic` in a subprocess (~2 s); the first
+# empty gradebook made in this process is kept and copied into later courses instead.
+_empty_gradebook: bytes | None = None
 _LESSON_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
@@ -52,6 +55,8 @@ class TemporaryCourse:
         self._tmp = tempfile.TemporaryDirectory(prefix="bpwidgets-course-")
         self.root = Path(self._tmp.name)
         self._api = None
+        if _empty_gradebook is not None:
+            self.gradebook_path.write_bytes(_empty_gradebook)
 
     def __enter__(self) -> TemporaryCourse:
         return self
@@ -72,11 +77,27 @@ class TemporaryCourse:
         config = Config()
         config.CourseDirectory.root = str(self.root)
         config.CourseDirectory.course_id = COURSE_ID
-        config.CourseDirectory.db_url = f"sqlite:///{self.root / 'gradebook.db'}"
+        config.CourseDirectory.db_url = f"sqlite:///{self.gradebook_path}"
         config.Exchange.root = str(self.root / "exchange")
         config.Execute.timeout = self.timeout
         config.Autograde.autograde_preprocessors = autograde_preprocessors()
         return config
+
+    @property
+    def gradebook_path(self) -> Path:
+        """The course's sqlite gradebook."""
+        return self.root / "gradebook.db"
+
+    def _remember_empty_gradebook(self) -> None:
+        """Keep a copy of this course's gradebook while it is still empty (see _empty_gradebook)."""
+        global _empty_gradebook
+        if _empty_gradebook is None:
+            from nbgrader.api import Gradebook
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                Gradebook(f"sqlite:///{self.gradebook_path}", COURSE_ID).close()
+            _empty_gradebook = self.gradebook_path.read_bytes()
 
     @property
     def api(self):
@@ -84,6 +105,7 @@ class TemporaryCourse:
         if self._api is None:
             from nbgrader.apps import NbGraderAPI
 
+            self._remember_empty_gradebook()
             self._api = NbGraderAPI(config=self._config())
             self._api.log.setLevel(logging.ERROR)
         return self._api

@@ -41,6 +41,14 @@ def _error_output(evalue: str) -> NotebookNode:
     )
 
 
+def _death_reason(cell_index: int) -> str:
+    """Explain a kernel death in words a student can act on."""
+    return (
+        f"the kernel died while running cell {cell_index} "
+        "(os._exit, a crash or running out of memory)"
+    )
+
+
 class GuardedExecute(Execute):
     """nbgrader's Execute that survives a dying kernel and reloads the checks before each test."""
 
@@ -54,7 +62,7 @@ class GuardedExecute(Execute):
         if cell.cell_type != "code":
             return cell, resources
         if self._death_cell is not None:
-            cell.outputs = [_error_output(f"not run: the kernel died in cell {self._death_cell}")]
+            cell.outputs = [_error_output(f"not run: {_death_reason(self._death_cell)}")]
             return cell, resources
         try:
             if utils.is_grade(cell) and not utils.is_solution(cell):
@@ -62,12 +70,7 @@ class GuardedExecute(Execute):
             return super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
             self._death_cell = index
-            cell.outputs.append(
-                _error_output(
-                    f"the kernel died while running this cell (cell {index}): "
-                    "os._exit, a crash or running out of memory"
-                )
-            )
+            cell.outputs.append(_error_output(_death_reason(index)))
             return cell, resources
 
     def _forget_trusted_modules(self) -> None:
