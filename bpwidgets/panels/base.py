@@ -298,6 +298,8 @@ class Panel(widgets.VBox):
         canvas.draw()
         pixels = PIL.Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(),
                                       "raw", "RGBA", 0, 1)
+        if self.figure.get_facecolor()[3] == 1.0:  # opaque background: RGB is smaller, faster
+            pixels = pixels.convert("RGB")
         buffer = io.BytesIO()
         # Fast zlib level: a panel redraws on every control change, size matters less.
         pixels.save(buffer, format="png", compress_level=1)

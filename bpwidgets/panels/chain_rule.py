@@ -122,8 +122,6 @@ class ChainRulePanel(Panel):
 
     def __init__(self, root_or_expression: Value | str | None = None, *, hide=(), **state):
         self._fixed_root = isinstance(root_or_expression, Value)
-        self._drawing: GraphDrawing | None = None
-        self._signature = None
         self._key = None
         controls = self._navigation_controls()
         if self._fixed_root:
@@ -262,6 +260,8 @@ class ChainRulePanel(Panel):
     # --- drawing -------------------------------------------------------------------------------
     def setup_figure(self, figure) -> None:
         """One axes for the graph; the phase line and formula as figure texts."""
+        self._drawing: GraphDrawing | None = None  # made by draw() once the graph is known
+        self._signature = None
         self.ax = figure.add_axes((0, 0, 1, 1))
         self.ax.set_axis_off()
         self.phase_text = figure.text(0.5, 1, "", ha="center", va="top", fontsize=9.5,
