@@ -1,9 +1,10 @@
 """Gradient flow through a deep network: how δ, dL/dW and activations change layer by layer.
 
 Backpropagation computes δˡ = (δˡ⁺¹ Wˡ⁺¹ᵀ) ⊙ f'(zˡ). With independent weights of variance
-Var[W] and n units in layer l+1, each step multiplies the mean square of δ by
+Var[W] and n units in layer l (n = the width when all hidden layers are equally wide), each step
+back multiplies ‖δ‖² by about
 
-    s = n · Var[W] · E[f'(z)²]        (the variance gain; in the linear regime f' = 1, s = n·Var[W])
+    s = n · Var[W] · E[f'(z)²]        (the gain; in the linear regime f' = 1 and s = n·Var[W])
 
 so ‖δ‖ changes by about √s per layer: below 1 the gradients vanish towards the input, above 1
 they explode (Glorot & Bengio 2010; He et al. 2015). ``gradient_flow`` builds a deep MLP with
@@ -292,12 +293,13 @@ def _saturation(net, outputs):
 
 # --- theory and verdict -------------------------------------------------------------------
 def _gains(net, grads):
-    """Per hidden-to-hidden step l: n·E[W²] and n·E[W²]·E[f'(zˡ)²], W = weights[l + 1]."""
+    """Per hidden-to-hidden step l: n·E[W²] and n·E[W²]·E[f'(zˡ)²], W = weights[l + 1] of shape
+    (n, m); E[W²] is measured (it is Var[W] for zero-mean weights)."""
     derivative = ACTIVATIONS[net.activation].df
     linear, predicted = [], []
     for layer in range(len(net.weights) - 2):
         W = net.weights[layer + 1]
-        gain = W.shape[1] * float(np.mean(W * W))
+        gain = W.shape[0] * float(np.mean(W * W))
         linear.append(gain)
         predicted.append(gain * float(np.mean(derivative(grads.preactivations[layer]) ** 2)))
     return np.array(linear), np.array(predicted)

@@ -144,6 +144,15 @@ def test_predicted_factor_matches_the_measured_one(activation, init):
     assert flow.predicted_gains.shape == (14,)
 
 
+def test_prediction_holds_per_step_with_unequal_widths():
+    rng = np.random.default_rng(0)
+    net = MLP([32, 200, 50, 300, 80, 1], activation="tanh", init="xavier", seed=1)
+    flow = flow_statistics(net, rng.normal(size=(256, 32)), rng.normal(size=(256, 1)))
+    # ‖δˡ‖/‖δˡ⁺¹‖ ≈ √(n·Var[W]·E[f'²]) with n the width of layer l: 200, 50, 300
+    np.testing.assert_allclose(flow.measured_factors, np.sqrt(flow.predicted_gains), rtol=0.1)
+    assert flow.measured_factors[1] < 0.5 < 1.0 < flow.measured_factors[2]
+
+
 @pytest.mark.parametrize(("depth", "std"), [(50, 1.0), (30, 3.0)])
 def test_exploding_relu_reports_without_warnings(depth, std):
     with warnings.catch_warnings():
