@@ -20,12 +20,12 @@ REPEATS = 5
 CASES = (("tanh", "xavier"), ("relu", 1.0))
 
 
-def median_seconds(run) -> float:
-    """Median wall time of REPEATS calls."""
+def median_seconds(function, *args, **kwargs) -> float:
+    """Median wall time of REPEATS calls of ``function(*args, **kwargs)``."""
     times = []
     for _ in range(REPEATS):
         start = time.perf_counter()
-        run()
+        function(*args, **kwargs)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -36,18 +36,22 @@ def main() -> None:
     for activation, init in CASES:
         case = f"{activation}/{init}"
         net, X, Y = build_deep_network(DEPTH, WIDTH, activation, init, batch=BATCH)
+        config = (DEPTH, WIDTH, activation, init)
+        baseline = median_seconds(net.gradients, X, Y)
         rows = [
-            ("net.gradients: forward + backward (baseline)", lambda: net.gradients(X, Y)),  # noqa: B023
-            ("flow_statistics: + statistics, histograms", lambda: flow_statistics(net, X, Y)),  # noqa: B023
-            ("gradient_flow: + building net and data", lambda: gradient_flow(  # noqa: B023
-                DEPTH, WIDTH, activation, init, batch=BATCH)),  # noqa: B023
+            ("net.gradients: forward + backward (baseline)", baseline),
+            (
+                "flow_statistics: + statistics, histograms",
+                median_seconds(flow_statistics, net, X, Y),
+            ),
+            (
+                "gradient_flow: + building net and data",
+                median_seconds(gradient_flow, *config, BATCH),
+            ),
         ]
-        baseline = None
-        for label, run in rows:
-            seconds = median_seconds(run)
-            baseline = baseline or seconds
+        for label, seconds in rows:
             print(f"{case:<16}{label:<44}{seconds * 1e3:9.1f}{seconds / baseline:12.2f}")
-        print(f"{'':<16}verdict: {gradient_flow(DEPTH, WIDTH, activation, init, batch=BATCH).message}")
+        print(f"{'':<16}verdict: {gradient_flow(*config, BATCH).message}")
 
 
 if __name__ == "__main__":

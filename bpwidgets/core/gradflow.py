@@ -84,6 +84,7 @@ class GradientFlow:
     first_nonfinite_layer: int | None
     verdict: str  # "vanishing", "exploding" or "healthy"
     message: str  # one sentence for the learner
+    step: int = 0  # training steps taken before this picture
 
 
 def build_deep_network(
@@ -104,25 +105,73 @@ def build_deep_network(
     sizes = [n_inputs] + [width] * depth + [n_outputs]
     net = MLP(sizes, activation=activation, init=init, seed=seed)
     data_rng = np.random.default_rng([seed, 1])  # a stream independent of the weights'
-    return net, data_rng.standard_normal((batch, n_inputs)), data_rng.standard_normal((batch, n_outputs))
+    return (
+        net,
+        data_rng.standard_normal((batch, n_inputs)),
+        data_rng.standard_normal((batch, n_outputs)),
+    )
 
 
 def gradient_flow(
-    depth=10, width=64, activation="tanh", init="xavier", batch=128, seed=0, lr=0.01, steps=0,
-    n_inputs=None, n_outputs=1, bins=DEFAULT_BINS,
+    depth=10,
+    width=64,
+    activation="tanh",
+    init="xavier",
+    batch=128,
+    seed=0,
+    lr=0.01,
+    steps=0,
+    n_inputs=None,
+    n_outputs=1,
+    bins=DEFAULT_BINS,
 ) -> GradientFlow:
     """Build a deep MLP (``build_deep_network``), train ``steps`` full-batch SGD steps at ``lr``,
-    then measure its gradient flow with ``flow_statistics`` (``lr`` also sets the update ratio).
-    Deterministic for a seed."""
+    then measure its gradient flow (``lr`` also sets the update ratio). Deterministic for a seed."""
+    every = max(_check_steps(steps), 1)
+    return gradient_flow_during_training(
+        depth, width, activation, init, batch, seed, lr, steps, every, n_inputs, n_outputs, bins
+    )[-1]
+
+
+def gradient_flow_during_training(
+    depth=10,
+    width=64,
+    activation="tanh",
+    init="xavier",
+    batch=128,
+    seed=0,
+    lr=0.01,
+    steps=100,
+    every=10,
+    n_inputs=None,
+    n_outputs=1,
+    bins=DEFAULT_BINS,
+) -> tuple:
+    """The gradient flow at steps 0, every, 2·every, … ≤ ``steps`` of full-batch SGD at ``lr``.
+
+    One training run: each picture reuses the backward pass of its training step.
+    """
     net, X, Y = build_deep_network(depth, width, activation, init, batch, seed, n_inputs, n_outputs)
     lr = check_positive("lr", lr)
+    steps = _check_steps(steps)
+    every = check_positive_int("every", every)
+    bins = check_positive_int("bins", bins)
+    optimizer = SGD(lr)
+    flows = []
+    for step in range(steps + 1):
+        grads = net.gradients(X, Y)
+        if step % every == 0:
+            flows.append(_flow_from_gradients(net, grads, lr, bins, init, step))
+        if step < steps:
+            with np.errstate(all="ignore"):  # a diverging run is shown, not warned about
+                optimizer.step(net, grads)
+    return tuple(flows)
+
+
+def _check_steps(steps) -> int:
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"steps must be a whole number >= 0; got {steps!r}")
-    with np.errstate(all="ignore"):  # a diverging run is shown, not warned about
-        optimizer = SGD(lr)
-        for _ in range(steps):
-            optimizer.step(net, net.gradients(X, Y))
-    return flow_statistics(net, X, Y, lr=lr, bins=bins, init=init)
+    return int(steps)
 
 
 def flow_statistics(net, X, Y, loss="mse", lr=0.01, bins=DEFAULT_BINS, init=None) -> GradientFlow:
@@ -133,12 +182,18 @@ def flow_statistics(net, X, Y, loss="mse", lr=0.01, bins=DEFAULT_BINS, init=None
     lr = check_positive("lr", lr)
     bins = check_positive_int("bins", bins)
     X, Y = net.check_data(X, Y, loss)
-    grads = net.gradients(X, Y, loss)
+    return _flow_from_gradients(net, net.gradients(X, Y, loss), lr, bins, init)
+
+
+def _flow_from_gradients(net, grads, lr, bins, init, step=0) -> GradientFlow:
+    """The statistics of one backward pass ``grads`` of ``net``."""
     with np.errstate(all="ignore"):  # overflowing networks give inf/nan statistics, quietly
         deltas = _layer_statistics(grads.deltas, LOG_SCALE, bins)
         weight_grads = _layer_statistics(grads.weights, LOG_SCALE, bins)
         outputs = grads.activations[1:]
-        activations = _layer_statistics(outputs, "value", bins, _activation_edges(net, outputs, bins))
+        activations = _layer_statistics(
+            outputs, "value", bins, _activation_edges(net, outputs, bins)
+        )
         saturation, rule = _saturation(net, outputs)
         weight_norms = np.array([_moments(_finite_values(W))[0] for W in net.weights])
         update_ratio = lr * weight_grads.norm / weight_norms
@@ -169,6 +224,7 @@ def flow_statistics(net, X, Y, loss="mse", lr=0.01, bins=DEFAULT_BINS, init=None
         first_nonfinite_layer=grads.first_nonfinite_layer,
         verdict=verdict,
         message=message,
+        step=step,
     )
 
 
@@ -326,9 +382,15 @@ def _verdict(net, grads, finite, factor, init):
     depth = len(net.weights) - 1
     total = f"×{factor ** (depth - 1):.2g} from the last hidden layer to the first"
     if factor < VANISHING_BELOW:
-        return "vanishing", f"gradients shrink ×{factor:.2f} per layer ({total}): vanishing — {advice}"
+        return (
+            "vanishing",
+            f"gradients shrink ×{factor:.2f} per layer ({total}): vanishing — {advice}",
+        )
     if factor > EXPLODING_ABOVE:
-        return "exploding", f"gradients grow ×{factor:.2f} per layer ({total}): exploding — {advice}"
+        return (
+            "exploding",
+            f"gradients grow ×{factor:.2f} per layer ({total}): exploding — {advice}",
+        )
     return "healthy", f"gradients keep their size (×{factor:.2f} per layer, {total}): healthy"
 
 

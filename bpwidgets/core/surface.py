@@ -226,8 +226,17 @@ def loss_surface(
     coefficients = np.column_stack([alpha_grid.ravel(), beta_grid.ravel()])
     values = losses_along(net, X, Y, loss, centre, np.stack([d1, d2]), coefficients)
     return Surface(
-        alphas, betas, values.reshape(resolution, resolution), d1, d2, centre, centre_loss,
-        name, loss, trajectory, explained,
+        alphas,
+        betas,
+        values.reshape(resolution, resolution),
+        d1,
+        d2,
+        centre,
+        centre_loss,
+        name,
+        loss,
+        trajectory,
+        explained,
     )
 
 

@@ -45,7 +45,7 @@ class ToySurface:
         return np.stack(np.broadcast_arrays(dx, dy), axis=-1)
 
     def hessian(self, points) -> np.ndarray:
-        """The 2x2 matrix of second derivatives at each point; shape ``points.shape[:-1] + (2, 2)``."""
+        """The 2x2 second derivatives at each point; shape ``points.shape[:-1] + (2, 2)``."""
         x, y = _split(points)
         dxx, dxy, dyy = np.broadcast_arrays(*self._hessian(x, y))
         return np.stack([np.stack([dxx, dxy], -1), np.stack([dxy, dyy], -1)], axis=-2)
@@ -69,7 +69,9 @@ class ToySurface:
 def _split(points):
     points = np.asarray(points, dtype=np.float64)
     if points.ndim == 0 or points.shape[-1] != 2:
-        raise ValueError(f"points must have a last axis of length 2 (x, y); got shape {points.shape}")
+        raise ValueError(
+            f"points must have a last axis of length 2 (x, y); got shape {points.shape}"
+        )
     return points[..., 0], points[..., 1]
 
 
@@ -201,8 +203,12 @@ class LinearRegression(ToySurface):
 
     def _value(self, w, b):
         return (
-            w * w * self.mean_xx + 2.0 * w * b * self.mean_x + b * b
-            - 2.0 * w * self.mean_xt - 2.0 * b * self.mean_t + self.mean_tt
+            w * w * self.mean_xx
+            + 2.0 * w * b * self.mean_x
+            + b * b
+            - 2.0 * w * self.mean_xt
+            - 2.0 * b * self.mean_t
+            + self.mean_tt
         )
 
     def _gradient(self, w, b):

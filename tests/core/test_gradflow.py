@@ -11,6 +11,7 @@ from bpwidgets.core.gradflow import (
     build_deep_network,
     flow_statistics,
     gradient_flow,
+    gradient_flow_during_training,
     saturated_fraction,
 )
 from bpwidgets.core.init import weight_variance
@@ -48,7 +49,9 @@ def test_histograms_count_every_entry_on_common_edges():
         assert hist.scale == "log10|value|" and hist.counts.shape == (4, 12)
         assert hist.edges.shape == (13,)
         np.testing.assert_array_equal(hist.zeros, [np.count_nonzero(a == 0) for a in arrays])
-        np.testing.assert_array_equal(hist.counts.sum(axis=1) + hist.zeros, [a.size for a in arrays])
+        np.testing.assert_array_equal(
+            hist.counts.sum(axis=1) + hist.zeros, [a.size for a in arrays]
+        )
         smallest = min(np.abs(a[a != 0]).min() for a in arrays)
         largest = max(np.abs(a).max() for a in arrays)
         assert hist.edges[0] == np.floor(np.log10(smallest))  # whole decades, shared by all
@@ -110,19 +113,27 @@ def test_saturation_of_a_hand_made_network():
 
 @pytest.mark.parametrize("seed", range(4))
 def test_tanh_depth_20_vanishes_with_standard_and_is_healthy_with_xavier(seed):
-    standard = gradient_flow(depth=20, width=64, activation="tanh", init="standard", batch=64, seed=seed)
+    standard = gradient_flow(
+        depth=20, width=64, activation="tanh", init="standard", batch=64, seed=seed
+    )
     assert standard.verdict == "vanishing"
     assert "vanishing" in standard.message and "xavier" in standard.message
     assert standard.measured_factor < 0.7
-    xavier = gradient_flow(depth=20, width=64, activation="tanh", init="xavier", batch=64, seed=seed)
+    xavier = gradient_flow(
+        depth=20, width=64, activation="tanh", init="xavier", batch=64, seed=seed
+    )
     assert xavier.verdict == "healthy", xavier.message
     assert 0.85 < xavier.measured_factor < 1.1
 
 
 @pytest.mark.parametrize(
     ("activation", "init", "verdict"),
-    [("relu", "he", "healthy"), ("relu", "xavier", "vanishing"), ("relu", 1.0, "exploding"),
-     ("sigmoid", "xavier", "vanishing")],
+    [
+        ("relu", "he", "healthy"),
+        ("relu", "xavier", "vanishing"),
+        ("relu", 1.0, "exploding"),
+        ("sigmoid", "xavier", "vanishing"),
+    ],
 )
 def test_verdicts_follow_the_init_theory(activation, init, verdict):
     flow = gradient_flow(depth=12, width=64, activation=activation, init=init, batch=64, seed=1)
@@ -137,7 +148,9 @@ def test_linear_gain_is_n_times_the_init_variance(init):
     np.testing.assert_allclose(flow.linear_factor, np.sqrt(expected), rtol=0.03)
 
 
-@pytest.mark.parametrize(("activation", "init"), [("tanh", "standard"), ("relu", "he"), ("sigmoid", "xavier")])
+@pytest.mark.parametrize(
+    ("activation", "init"), [("tanh", "standard"), ("relu", "he"), ("sigmoid", "xavier")]
+)
 def test_predicted_factor_matches_the_measured_one(activation, init):
     flow = gradient_flow(depth=15, width=128, activation=activation, init=init, batch=128, seed=4)
     assert flow.measured_factor == pytest.approx(flow.predicted_factor, rel=0.1)
@@ -194,7 +207,9 @@ def test_same_seed_same_picture():
     b = gradient_flow(depth=5, width=16, batch=8, seed=9, steps=3)
     c = gradient_flow(depth=5, width=16, batch=8, seed=10, steps=3)
     np.testing.assert_array_equal(a.deltas.norm, b.deltas.norm)
-    np.testing.assert_array_equal(a.weight_grads.histograms.counts, b.weight_grads.histograms.counts)
+    np.testing.assert_array_equal(
+        a.weight_grads.histograms.counts, b.weight_grads.histograms.counts
+    )
     assert a.message == b.message
     assert not np.allclose(a.deltas.norm, c.deltas.norm)
 
@@ -204,6 +219,18 @@ def test_training_steps_change_the_picture():
     after = gradient_flow(depth=3, width=16, batch=32, seed=0, lr=0.05, steps=30)
     assert after.loss < before.loss
     assert not np.allclose(after.weight_grads.norm, before.weight_grads.norm)
+
+
+def test_pictures_during_training_come_from_one_run():
+    flows = gradient_flow_during_training(
+        depth=3, width=16, batch=32, seed=0, lr=0.05, steps=30, every=10
+    )
+    assert [f.step for f in flows] == [0, 10, 20, 30]
+    assert flows[-1].loss < flows[0].loss
+    for flow in (flows[0], flows[2]):
+        alone = gradient_flow(depth=3, width=16, batch=32, seed=0, lr=0.05, steps=flow.step)
+        assert alone.step == flow.step
+        np.testing.assert_array_equal(alone.deltas.norm, flow.deltas.norm)
 
 
 def test_one_hidden_layer_has_no_factor_to_judge():
@@ -230,3 +257,8 @@ def test_one_hidden_layer_has_no_factor_to_judge():
 def test_bad_input_names_the_parameter(kwargs, named):
     with pytest.raises(ValueError, match=named):
         gradient_flow(**kwargs)
+
+
+def test_every_must_be_positive():
+    with pytest.raises(ValueError, match="every"):
+        gradient_flow_during_training(depth=2, width=4, steps=3, every=0)

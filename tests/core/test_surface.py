@@ -101,7 +101,11 @@ def test_same_seed_same_surface_other_seed_other(regression):
 
 @pytest.mark.parametrize(
     ("sizes", "output_activation", "loss"),
-    [([3, 6, 1], "sigmoid", "bce"), ([3, 6, 4], "linear", "cross_entropy"), ([3, 6, 2], "relu", "mse")],
+    [
+        ([3, 6, 1], "sigmoid", "bce"),
+        ([3, 6, 4], "linear", "cross_entropy"),
+        ([3, 6, 2], "relu", "mse"),
+    ],
 )
 def test_every_loss_and_output_activation(sizes, output_activation, loss):
     rng = np.random.default_rng(7)
@@ -227,7 +231,10 @@ def test_overflow_gives_inf_without_warnings():
         ({"resolution": 0}, "resolution"),
         ({"loss": "hinge"}, "loss"),
         ({"directions": (np.zeros(3), np.zeros(3))}, "directions[0]"),
-        ({"directions": "pca", "history": SimpleNamespace(snapshots=np.zeros((2, 3)))}, "snapshots"),
+        (
+            {"directions": "pca", "history": SimpleNamespace(snapshots=np.zeros((2, 3)))},
+            "snapshots",
+        ),
     ],
 )
 def test_bad_input_names_the_parameter(regression, kwargs, named):

@@ -83,7 +83,9 @@ def test_linear_regression_is_the_mean_squared_error_of_the_line():
     np.testing.assert_allclose(surface.gradient(surface.minimum), [0.0, 0.0], atol=1e-12)
 
 
-@pytest.mark.parametrize("surface", [Quadratic(1.0, 10.0, angle=25.0), LinearRegression(DATA_X, DATA_T)])
+@pytest.mark.parametrize(
+    "surface", [Quadratic(1.0, 10.0, angle=25.0), LinearRegression(DATA_X, DATA_T)]
+)
 def test_gradient_descent_converges_below_and_diverges_above_two_over_lambda_max(surface):
     start = surface.minimum + np.array([1.0, -1.0])
     below = descent_path(surface, start, SGD(0.95 * surface.divergence_lr), steps=400)
@@ -126,7 +128,9 @@ def test_momentum_and_adam_make_progress_on_rosenbrock():
         assert divergence_step(path) is None
         assert valley.value(path[-1]) < initial
     assert valley.value(momentum[-1]) < valley.value(plain[-1])
-    assert np.linalg.norm(momentum[-1] - valley.minimum) < np.linalg.norm(plain[-1] - valley.minimum)
+    assert np.linalg.norm(momentum[-1] - valley.minimum) < np.linalg.norm(
+        plain[-1] - valley.minimum
+    )
     assert np.linalg.norm(adam[-1] - valley.minimum) < 0.5 * np.linalg.norm(start - valley.minimum)
 
 
