@@ -50,6 +50,7 @@ _EXPORTS = {
     "sine": "datasets",
     "GradientFlow": "gradflow",
     "gradient_flow": "gradflow",
+    "gradient_flow_during_training": "gradflow",
     "flow_statistics": "gradflow",
     "build_deep_network": "gradflow",
     "saturated_fraction": "gradflow",
