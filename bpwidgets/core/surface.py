@@ -199,8 +199,10 @@ def loss_surface(
     """The loss on a (resolution x resolution) grid of the plane θ + α·d1 + β·d2, α, β in ±span.
 
     ``directions``: "filter", "random", "pca" (needs ``history=`` a training History whose
-    ``snapshots`` are the run) or a pair of flat vectors. The grid is evaluated in one batched
-    forward pass per chunk, never one point at a time; ``net`` is left unchanged.
+    ``snapshots`` are the run) or a pair of flat vectors. The centre θ is always the net's
+    current parameters (after ``train``, the run's last snapshot). With "pca" the run fits in
+    [-1, 1]², so span=1.2 shows it with a margin. The grid is evaluated in one batched forward
+    pass per chunk, never one point at a time; ``net`` is left unchanged.
     """
     span = check_positive("span", span)
     resolution = check_positive_int("resolution", resolution)
@@ -226,17 +228,17 @@ def loss_surface(
     coefficients = np.column_stack([alpha_grid.ravel(), beta_grid.ravel()])
     values = losses_along(net, X, Y, loss, centre, np.stack([d1, d2]), coefficients)
     return Surface(
-        alphas,
-        betas,
-        values.reshape(resolution, resolution),
-        d1,
-        d2,
-        centre,
-        centre_loss,
-        name,
-        loss,
-        trajectory,
-        explained,
+        alphas=alphas,
+        betas=betas,
+        values=values.reshape(resolution, resolution),
+        d1=d1,
+        d2=d2,
+        centre=centre,
+        centre_loss=centre_loss,
+        directions=name,
+        loss=loss,
+        trajectory=trajectory,
+        explained_variance=explained,
     )
 
 
