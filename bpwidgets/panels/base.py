@@ -2,7 +2,7 @@
 
 A panel is an ``ipywidgets.VBox`` holding, top to bottom: rows of controls, an ``Image``
 showing the figure as PNG, a one-line caption, an error line, and a folded text description
-of the figure (also set as the image's tooltip, so screen readers get it as alt text).
+of the figure (an HTML ``<details>`` element, which screen readers read as text).
 
 The figure is one ``matplotlib.figure.Figure`` on an Agg canvas (never pyplot), so the panel
 looks the same in JupyterLab, Notebook 7, VS Code, Colab, Voila and static HTML, whatever the
@@ -286,7 +286,8 @@ class Panel(widgets.VBox):
         self.image.value = png
         self._show_error("")
         description = self.describe()
-        self.image.tooltip = description
+        # Not image.tooltip: the widget HTML manager of static pages fails to draw an Image
+        # that has one (html-manager 1.0.x), and then nbconvert/Voila pages lose the figure.
         self.description_box.value = (
             "<details><summary>Text description of the figure</summary>"
             f"<p>{html.escape(description)}</p></details>"

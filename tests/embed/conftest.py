@@ -13,23 +13,34 @@ from pathlib import Path
 import pytest
 
 HTML_MANAGER = "@jupyter-widgets/html-manager@1"
+REQUIREJS = "requirejs@2"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
 
 
-@pytest.fixture(scope="session")
-def html_manager(tmp_path_factory, browser_prerequisite) -> Path:
-    """The html-manager package unpacked from the npm registry; its ``dist/embed.js`` inside."""
+def npm_package(spec: str, folder: Path, browser_prerequisite) -> Path:
+    """Download ``spec`` from the npm registry into ``folder`` and return its unpacked root."""
     npm = shutil.which("npm")
     if npm is None:
-        browser_prerequisite("npm is needed to fetch @jupyter-widgets/html-manager")
-    folder = tmp_path_factory.mktemp("html-manager")
-    subprocess.run([npm, "pack", HTML_MANAGER, "--silent"], cwd=folder, check=True,
+        browser_prerequisite(f"npm is needed to fetch {spec} for static-page tests")
+    subprocess.run([npm, "pack", spec, "--silent"], cwd=folder, check=True,
                    capture_output=True, timeout=300)
-    archive = next(folder.glob("*.tgz"))
-    with tarfile.open(archive) as tar:
+    with tarfile.open(next(folder.glob("*.tgz"))) as tar:
         tar.extractall(folder, filter="data")
     return folder / "package"
+
+
+@pytest.fixture(scope="session")
+def html_manager(tmp_path_factory, browser_prerequisite) -> Path:
+    """The widget HTML manager package; its ``dist/embed.js`` renders exported pages."""
+    return npm_package(HTML_MANAGER, tmp_path_factory.mktemp("html-manager"), browser_prerequisite)
+
+
+@pytest.fixture(scope="session")
+def requirejs(tmp_path_factory, browser_prerequisite) -> Path:
+    """RequireJS's ``require.js``, which nbconvert's HTML pages load from a CDN."""
+    return npm_package(REQUIREJS, tmp_path_factory.mktemp("requirejs"),
+                       browser_prerequisite) / "require.js"
 
 
 @pytest.fixture(scope="session")
@@ -62,10 +73,10 @@ def browser(chromium):
 
 
 @pytest.fixture()
-def offline_page(browser, html_manager):
-    """A page where every non-localhost request is blocked, except the html-manager CDN URL,
-    which is answered from the npm copy (so pages written with the default URL work offline).
-    Records blocked URLs in ``page.blocked``."""
+def offline_page(browser, html_manager, requirejs):
+    """A page where every non-localhost request is blocked, except the CDN URLs of the
+    html-manager and of require.js, answered from the npm registry's copies (so pages written
+    with the default URLs work offline). Records blocked URLs in ``page.blocked``."""
     context = browser.new_context()
     page = context.new_page()
     page.blocked = []
@@ -78,6 +89,8 @@ def offline_page(browser, html_manager):
             local = html_manager / "dist" / url.split("/dist/", 1)[1].split("?")[0]
             if local.is_file():
                 return route.fulfill(path=str(local))
+        if url.endswith("/require.min.js"):
+            return route.fulfill(path=str(requirejs))
         page.blocked.append(url)
         return route.abort()
 

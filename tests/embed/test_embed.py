@@ -174,8 +174,7 @@ def test_exported_dropdown_page_with_a_local_html_manager(site, offline_page, ht
         page.wait_for_function(
             "i => document.querySelector('.widget-dropdown select').selectedIndex === i", arg=index)
         assert shown_png(page) == frame.png
-    # embed.js also asks a CDN for require.js (for third-party widgets); the page needs none.
-    assert [u for u in page.blocked if not u.endswith("require.min.js")] == []
+    assert page.blocked == []
 
 
 def test_panel_to_html_method(circuit, tmp_path):

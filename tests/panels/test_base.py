@@ -143,10 +143,11 @@ def test_mimebundle_has_png_and_text_beside_the_widget_view():
     assert "application/vnd.jupyter.widget-view+json" in bundle
 
 
-def test_description_is_the_image_tooltip_and_a_visible_text():
+def test_description_is_a_visible_text_and_not_an_image_tooltip():
     panel = SquarePanel(x=2.0)
-    assert panel.image.tooltip == panel.describe()
     assert "x = 2.00" in panel.description_box.value
+    # Static pages' widget manager cannot draw an Image with a tooltip (tests/embed).
+    assert not panel.image.tooltip
 
 
 def test_export_grid_enumerates_options_and_checkbox_and_keeps_float_value():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 
 import pytest
 
@@ -223,5 +224,5 @@ def test_mimebundle_description_and_export_grid(circuit_panel):
     bundle = circuit_panel._repr_mimebundle_()
     assert base64.b64decode(bundle["image/png"]) == circuit_panel.render_png()
     assert "Computation graph with 5 nodes" in bundle["text/plain"]
-    assert circuit_panel.image.tooltip == circuit_panel.describe()
+    assert html.escape(circuit_panel.describe()) in circuit_panel.description_box.value
     assert circuit_panel.export_grid() == {"step": list(range(10))}
