@@ -218,14 +218,20 @@ def _play_for(step_control: widgets.SelectionSlider) -> widgets.Play:
 
 
 def _page_html(root: widgets.Widget, title: str, description: str, embed_url: str) -> str:
-    """The standalone page: a title, a text description, and the embedded widget state."""
+    """The standalone page: a title, a usage line, the widgets and a text description."""
     # embed_minimal_html fills {title} and {snippet}; braces in our own text must be doubled.
     text = html.escape(description).replace("{", "{{").replace("}", "}}")
     template = (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        "<title>{title}</title>\n</head>\n<body>\n"
-        f'<p class="bpwidgets-description">{text}</p>\n'
-        "{snippet}\n</body>\n</html>\n"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        "<title>{title}</title>\n<style>"
+        "body {{font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 62em;"
+        " padding: 0 1em; color: #222}} h1 {{font-size: 1.3em}} .bpwidgets-note {{color: #555}}"
+        "</style>\n</head>\n<body>\n<h1>{title}</h1>\n"
+        '<p class="bpwidgets-note">Move the controls: every view was computed in advance, '
+        "so this page needs no Python kernel.</p>\n{snippet}\n"
+        "<details><summary>Text description of the figure at its starting state</summary>"
+        f'<p class="bpwidgets-description">{text}</p></details>\n</body>\n</html>\n'
     )
     buffer = io.StringIO()
     # Only the widgets this page shows, not every widget alive in the kernel.
