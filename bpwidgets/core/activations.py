@@ -46,6 +46,19 @@ ACTIVATIONS: dict[str, Activation] = {
     "softsign": Activation(lambda z: z / (1.0 + np.abs(z)), lambda z: 1.0 / (1.0 + np.abs(z)) ** 2),
 }
 
+# Two rules are cheaper from the output y = f(z) than from z: sigmoid' = y (1 − y) and
+# tanh' = 1 − y². The backward pass uses them so it need not recompute f.
+DERIVATIVE_FROM_OUTPUT = {
+    "sigmoid": lambda y: y * (1.0 - y),
+    "tanh": lambda y: 1.0 - y * y,
+}
+
+
+def slope(name: str, z, y):
+    """f'(z) for activation ``name``, given z and y = f(z); uses y where that is cheaper."""
+    from_output = DERIVATIVE_FROM_OUTPUT.get(name)
+    return from_output(y) if from_output else ACTIVATIONS[name].df(z)
+
 
 def activation(name: str) -> Activation:
     """Return the ``(f, df)`` pair for an activation name; ValueError for an unknown name."""

@@ -15,7 +15,7 @@ from functools import cached_property
 
 import numpy as np
 
-from bpwidgets.core.activations import ACTIVATIONS
+from bpwidgets.core.activations import ACTIVATIONS, slope
 from bpwidgets.core.init import check_init, init_weights
 from bpwidgets.core.losses import bce_sigmoid_delta, check_target, loss_function
 from bpwidgets.core.validate import check_choice, check_finite_array
@@ -248,9 +248,9 @@ class MLP:
                 deltas[layer] = delta
                 dW[layer] = activations[layer].T @ delta
                 db[layer] = delta.sum(axis=0)
-                if layer > 0:
-                    df = self._hidden.df(preactivations[layer - 1])
-                    delta = (delta @ self.weights[layer].T) * df
+                if layer > 0:  # δˡ⁻¹ = (δˡ Wˡᵀ) ⊙ f'(zˡ⁻¹), multiplied in place
+                    delta = delta @ self.weights[layer].T
+                    delta *= slope(self.activation, preactivations[layer - 1], activations[layer])
         return Gradients(
             value, tuple(dW), tuple(db), tuple(deltas), tuple(activations), tuple(preactivations)
         )
@@ -262,4 +262,4 @@ class MLP:
         dL_dy = loss_function(loss).grad(y, Y)
         if self.output_activation == "linear":  # f' = 1: skip multiplying by ones
             return dL_dy
-        return dL_dy * self._output.df(z)
+        return dL_dy * slope(self.output_activation, z, y)

@@ -8,7 +8,14 @@ import warnings
 import numpy as np
 import pytest
 
-from bpwidgets.core.activations import ACTIVATIONS, LEAKY_SLOPE, activation, sigmoid
+from bpwidgets.core.activations import (
+    ACTIVATIONS,
+    DERIVATIVE_FROM_OUTPUT,
+    LEAKY_SLOPE,
+    activation,
+    sigmoid,
+    slope,
+)
 
 NAMES = ("linear", "sigmoid", "tanh", "relu", "leaky_relu", "softsign")
 
@@ -74,6 +81,19 @@ def test_functions_keep_shape(name):
     f, df = activation(name)
     z = np.linspace(-2, 2, 12).reshape(3, 4)
     assert f(z).shape == (3, 4) and df(z).shape == (3, 4)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_slope_from_the_output_equals_the_derivative(name):
+    f, df = activation(name)
+    z = np.random.default_rng(2).normal(scale=2.0, size=100)
+    np.testing.assert_allclose(slope(name, z, f(z)), df(z), rtol=1e-12, atol=1e-15)
+
+
+def test_output_rules_are_the_textbook_ones():
+    y = np.array([0.2, 0.5, 0.9])
+    np.testing.assert_allclose(DERIVATIVE_FROM_OUTPUT["sigmoid"](y), [0.16, 0.25, 0.09])
+    np.testing.assert_allclose(DERIVATIVE_FROM_OUTPUT["tanh"](y), [0.96, 0.75, 0.19])
 
 
 def test_unknown_activation_names_parameter_choices_and_value():

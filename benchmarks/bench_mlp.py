@@ -1,0 +1,166 @@
+"""One float64 forward + backward step of ``MLP.gradients`` against the same step in PyTorch.
+
+Run ``python benchmarks/bench_mlp.py``. Both sides use the same weights, data and thread count.
+The "matmul floor" is the time of the step's matrix products alone (h @ W forward; hᵀ δ and
+δ Wᵀ backward), timed on the same arrays: no implementation of the step can beat it, and
+its share of our step time shows how much is left for everything else.
+
+This machine sets OPENBLAS_CORETYPE=Haswell and OPENBLAS_L2_SIZE, which slow numpy's
+matrix products; for a second reading run
+``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_mlp.py``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import statistics
+import timeit
+
+import numpy as np
+
+from bpwidgets.core.mlp import MLP
+
+# name, sizes, hidden activation, loss, batch, the speed-up over torch we aim for
+CASES = [
+    ("2-8-8-1", [2, 8, 8, 1], "tanh", "mse", 64, 2.5),
+    ("2-64-64-1", [2, 64, 64, 1], "tanh", "mse", 256, 2.5),
+    ("20 layers of 32", [2] + [32] * 20 + [1], "tanh", "mse", 128, 2.5),
+    ("784-256-256-10", [784, 256, 256, 10], "relu", "cross_entropy", 256, 0.8),
+]
+ROUNDS = 9
+SAMPLE_SECONDS = 0.05  # each timed sample runs the function this long
+
+
+def calls_per_sample(function) -> int:
+    """How many calls fill about SAMPLE_SECONDS."""
+    number, elapsed = timeit.Timer(function).autorange()
+    return max(1, int(number * SAMPLE_SECONDS / max(elapsed, 1e-9)))
+
+
+def interleaved_seconds(functions) -> list:
+    """Per-call times, ROUNDS samples each, the functions taking turns within every round.
+
+    Taking turns means a burst of load on this shared machine hits every contender alike;
+    the speed-up is then the median of the per-round ratios."""
+    numbers = [calls_per_sample(f) for f in functions]
+    samples = [[] for _ in functions]
+    for _ in range(ROUNDS):
+        for function, number, times in zip(functions, numbers, samples, strict=True):
+            times.append(timeit.Timer(function).timeit(number) / number)
+    return samples
+
+
+def make_problem(sizes, activation, loss, batch):
+    net = MLP(sizes, activation=activation, output_activation="linear", init="xavier", seed=0)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(batch, sizes[0]))
+    if loss == "cross_entropy":
+        Y = rng.integers(0, sizes[-1], size=batch)
+    else:
+        Y = rng.normal(size=(batch, sizes[-1]))
+    return net, X, Y
+
+
+def torch_step(torch, net, X, Y, loss):
+    """Build the identical step in PyTorch; return a function running forward + backward."""
+    functional = torch.nn.functional
+    weights = [torch.tensor(w, requires_grad=True) for w in net.weights]
+    biases = [torch.tensor(b, requires_grad=True) for b in net.biases]
+    params = weights + biases
+    hidden = {"tanh": torch.tanh, "relu": torch.relu}[net.activation]
+    x = torch.tensor(X)
+    y = torch.tensor(Y)
+
+    def step():
+        for p in params:
+            p.grad = None
+        h = x
+        for layer, (w, b) in enumerate(zip(weights, biases, strict=True)):
+            h = torch.addmm(b, h, w)
+            if layer < len(weights) - 1:
+                h = hidden(h)
+        value = functional.cross_entropy(h, y) if loss == "cross_entropy" else functional.mse_loss(h, y)
+        value.backward()
+        return value
+
+    return step, weights
+
+
+def matmul_floor(net, X, Y, loss):
+    """A function doing only the matrix products of one step, on the step's own arrays."""
+    g = net.gradients(X, Y, loss)
+    weights, activations, deltas = net.weights, g.activations, g.deltas
+
+    def products():
+        for W, h in zip(weights, activations, strict=False):
+            h @ W
+        for layer in range(len(weights)):
+            activations[layer].T @ deltas[layer]
+            if layer:
+                deltas[layer] @ weights[layer].T
+
+    return products
+
+
+def openblas_info():
+    """OpenBLAS's thread count and CPU kernel as numpy loaded it."""
+    with open("/proc/self/maps") as maps:
+        paths = [line.split()[-1] for line in maps if "openblas" in line.lower()]
+    if not paths:
+        return "?", "?"
+    lib = ctypes.CDLL(paths[0])
+    for prefix in ("scipy_openblas_", "openblas_"):
+        for suffix in ("64_", ""):
+            threads = getattr(lib, f"{prefix}get_num_threads{suffix}", None)
+            corename = getattr(lib, f"{prefix}get_corename{suffix}", None)
+            if threads and corename:
+                corename.restype = ctypes.c_char_p
+                return threads(), corename().decode()
+    return "?", "?"
+
+
+def main():
+    import torch  # benchmark-only baseline, never a package dependency
+
+    torch.set_default_dtype(torch.float64)
+    threads, corename = openblas_info()
+    torch.set_num_threads(threads if isinstance(threads, int) else os.cpu_count())
+    print(f"numpy {np.__version__}: OpenBLAS {corename} kernels, {threads} threads "
+          f"(OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}, "
+          f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', 'unset')})")
+    print(f"torch {torch.__version__}: {torch.get_num_threads()} threads; float64 on both sides")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"machine: {os.cpu_count()} CPUs, load average {load} (other work skews the ratios)\n")
+    header = (f"{'case':<17}{'batch':>6}{'loss':>15}{'numpy µs':>11}{'torch µs':>11}"
+              f"{'speed-up':>10}{'target':>8}{'matmul floor':>14}")
+    print(header)
+    print("-" * len(header))
+    missed = 0
+    for name, sizes, activation, loss, batch, target in CASES:
+        net, X, Y = make_problem(sizes, activation, loss, batch)
+        step, torch_weights = torch_step(torch, net, X, Y, loss)
+        value = float(step().detach())
+        ours = net.gradients(X, Y, loss)
+        assert abs(value - ours.loss) <= 1e-12 * max(1.0, abs(ours.loss)), "losses differ"
+        for dW, w in zip(ours.weights, torch_weights, strict=True):
+            np.testing.assert_allclose(dW, w.grad.numpy(), rtol=1e-9, atol=1e-14)
+        ours, theirs, floor = interleaved_seconds([
+            lambda net=net, X=X, Y=Y, loss=loss: net.gradients(X, Y, loss),
+            step,
+            matmul_floor(net, X, Y, loss),
+        ])
+        speedup = statistics.median(t / o for t, o in zip(theirs, ours, strict=True))
+        ours_s, torch_s = statistics.median(ours), statistics.median(theirs)
+        floor_share = statistics.median(f / o for f, o in zip(floor, ours, strict=True))
+        verdict = "ok" if speedup >= target else "MISSED"
+        missed += verdict == "MISSED"
+        print(f"{name:<17}{batch:>6}{loss:>15}{ours_s * 1e6:>11.1f}{torch_s * 1e6:>11.1f}"
+              f"{speedup:>9.2f}x{target:>7.1f}x{floor_share:>13.0%}  {verdict}")
+    print(f"\nmedians of {ROUNDS} interleaved rounds; speed-up = median of torch time / numpy "
+          "time per round;\nmatmul floor = share of our step time spent in its matrix products")
+    return missed
+
+
+if __name__ == "__main__":
+    raise SystemExit(1 if main() else 0)
