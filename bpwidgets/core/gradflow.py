@@ -263,8 +263,9 @@ def _layer_statistics(arrays, scale, bins, edges=None) -> LayerStatistics:
 def _finite_values(array) -> np.ndarray:
     """The finite entries of ``array``, flat (without a copy when all of them are)."""
     flat = array.ravel()
-    finite = np.isfinite(flat)
-    return flat if finite.all() else flat[finite]
+    if math.isfinite(float(np.sum(flat))):  # one inf or nan entry would make the sum inf/nan
+        return flat
+    return flat[np.isfinite(flat)]
 
 
 def _moments(values) -> tuple:
@@ -305,8 +306,10 @@ def _common_edges(binned, bins, fixed_range, whole_decades) -> np.ndarray:
 def _histogram(values, edges) -> np.ndarray:
     """Counts of ``values`` in the uniform bins ``edges``; values outside go to the end bins."""
     bins = len(edges) - 1
-    position = (values - edges[0]) * (bins / (edges[-1] - edges[0]))
-    return np.bincount(np.clip(position, 0, bins - 1).astype(np.intp), minlength=bins)
+    position = values * (bins / (edges[-1] - edges[0]))
+    position -= edges[0] * (bins / (edges[-1] - edges[0]))
+    np.clip(position, 0, bins - 1, out=position)
+    return np.bincount(position.astype(np.intp), minlength=bins)
 
 
 def _activation_edges(net, outputs, bins) -> np.ndarray:
