@@ -6,7 +6,9 @@ of the figure (an HTML ``<details>`` element, which screen readers read as text)
 
 The figure is one ``matplotlib.figure.Figure`` on an Agg canvas (never pyplot), so the panel
 looks the same in JupyterLab, Notebook 7, VS Code, Colab, Voila and static HTML, whatever the
-kernel's matplotlib backend. Its artists are created once and updated in place.
+kernel's matplotlib backend. Its artists are created once and updated in place. The canvas
+(:class:`bpwidgets.panels.text_sprites.SpriteCanvasAgg`) renders each distinct line of text once
+and reuses its pixels, since text is most of the cost of a redraw.
 
 How to write a panel
 --------------------
@@ -79,10 +81,10 @@ from pathlib import Path
 
 import ipywidgets as widgets
 import PIL.Image
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from bpwidgets.panels.palette import ERROR_TEXT
+from bpwidgets.panels.text_sprites import SpriteCanvasAgg
 
 # Give every control label room, so descriptions are not clipped to the default 90 px.
 LABEL_STYLE = {"description_width": "initial"}
@@ -110,7 +112,7 @@ class Panel(widgets.VBox):
         self._png = b""
 
         self.figure = Figure(figsize=self.figsize, dpi=self.dpi)
-        FigureCanvasAgg(self.figure)
+        SpriteCanvasAgg(self.figure)  # an Agg canvas that renders each text line once
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self.caption = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
         self.error_line = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))

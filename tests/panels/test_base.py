@@ -166,3 +166,34 @@ def test_panel_is_a_vbox_with_image_caption_and_error_line():
     assert isinstance(panel, widgets.VBox)
     for part in (panel.image, panel.caption, panel.error_line):
         assert part in panel.children
+
+
+def _text_figure(canvas_class):
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(4, 2), dpi=100)
+    canvas_class(figure)
+    figure.text(0.05, 0.7, "∂E/∂w5 = 0.7414 · 0.1868", fontsize=11, color="#D55E00")
+    figure.text(0.5, 0.3, "value -2\ngrad 1.5", ha="center", va="center", fontweight="bold")
+    figure.text(0.9, 0.5, "rotated", rotation=90)
+    return figure
+
+
+def test_sprite_canvas_draws_the_same_text_as_plain_agg_and_reuses_it():
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from bpwidgets.panels.text_sprites import SpriteCanvasAgg
+
+    plain, sprites = _text_figure(FigureCanvasAgg), _text_figure(SpriteCanvasAgg)
+    plain.canvas.draw()
+    sprites.canvas.draw()
+    first = np.asarray(sprites.canvas.buffer_rgba()).copy()
+    reference = np.asarray(plain.canvas.buffer_rgba()).astype(int)
+    assert np.abs(first.astype(int) - reference).mean() < 1.0  # only sub-pixel snapping differs
+    ink = (reference[..., :3] < 128).any(axis=2)  # dark pixels: the glyphs
+    assert ((first[..., :3] < 128).any(axis=2) & ink).sum() > 0.8 * ink.sum()
+    assert len(sprites.canvas._sprites) == 3  # three horizontal lines; rotated text is not cached
+    sprites.canvas.draw()
+    assert (np.asarray(sprites.canvas.buffer_rgba()) == first).all()
+    assert len(sprites.canvas._sprites) == 3
