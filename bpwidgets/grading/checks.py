@@ -17,33 +17,12 @@ from typing import NoReturn
 
 import numpy as np
 
+from bpwidgets.core.gradcheck import classify, relative_error
 from bpwidgets.core.validate import check_finite_array, check_positive_int
 from bpwidgets.grading.mistakes import diagnose
 
 DEFAULT_RTOL = 1e-5
 DEFAULT_ATOL = 1e-8
-
-# CS231n's reading of the relative error between an analytic and a reference gradient.
-_BANDS = (
-    (1e-7, "good"),
-    (1e-4, "suspicious unless the function has kinks"),
-    (1e-2, "probably wrong"),
-)
-
-
-def relative_error(student: np.ndarray, expected: np.ndarray) -> float:
-    """Return CS231n's max |a − b| / max(1e-8, |a| + |b|) over all entries."""
-    with np.errstate(all="ignore"):
-        ratio = np.abs(student - expected) / np.maximum(1e-8, np.abs(student) + np.abs(expected))
-    return float(np.max(ratio)) if ratio.size else 0.0
-
-
-def error_band(rel_error: float) -> str:
-    """Return the CS231n verdict for a relative error: good, suspicious, probably wrong, wrong."""
-    for limit, verdict in _BANDS:
-        if rel_error < limit:
-            return verdict
-    return "wrong"
 
 
 def _fail(message: str) -> NoReturn:
@@ -157,7 +136,7 @@ def _compare(
     _check_shape_of(name, array, reference.shape, dims)
     max_diff = float(np.max(np.abs(array - reference))) if array.size else 0.0
     rel = relative_error(array, reference)
-    band = f"relative error {rel:.2g} ({error_band(rel)})"
+    band = f"relative error {rel:.2g} ({classify(rel)[0]})"
     if np.allclose(array, reference, rtol=rtol, atol=atol):
         return f"{name} is correct (max abs difference {max_diff:.3g}, {band})"
     where = tuple(

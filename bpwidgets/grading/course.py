@@ -80,6 +80,12 @@ class TemporaryCourse:
         config.CourseDirectory.db_url = f"sqlite:///{self.gradebook_path}"
         config.Exchange.root = str(self.root / "exchange")
         config.Execute.timeout = self.timeout
+        config.Execute.shutdown_kernel = "immediate"  # a throwaway kernel, possibly stuck
+        # nbclient's defaults for Python kernels, plus a quiet kernel log on the grader's stderr
+        config.Execute.extra_arguments = [
+            "--HistoryManager.hist_file=:memory:",
+            "--IPKernelApp.log_level=ERROR",
+        ]
         config.Autograde.autograde_preprocessors = autograde_preprocessors()
         return config
 

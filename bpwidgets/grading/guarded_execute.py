@@ -2,9 +2,9 @@
 
 Two additions, nothing else changes (timeouts, interrupts and error capture stay nbgrader's):
 
-- a kernel that dies (``os._exit``, a segfault) no longer fails the whole submission: the cell
-  that killed it and every later code cell get an error output saying so, so the tests that
-  ran before still score their points;
+- a kernel that dies (``os._exit``, a segfault) or stays busy after the timeout's interrupt no
+  longer fails the whole submission: the cell responsible and every later code cell get an
+  error output saying so, so the tests that ran before still score their points;
 - before each autograded test cell the check modules are dropped from ``sys.modules``, so the
   test cell's own ``from bpwidgets.grading.checks import ...`` loads them fresh from disk even
   if a student cell patched or deleted them.
@@ -12,14 +12,17 @@ Two additions, nothing else changes (timeouts, interrupts and error capture stay
 
 from __future__ import annotations
 
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import Execute
 
+# Reloaded fresh before each test cell. Not bpwidgets.core.value: reloading it would make the
+# student's Value objects instances of a stale class.
 TRUSTED_MODULES = (
     "bpwidgets.grading.checks",
     "bpwidgets.grading.mistakes",
+    "bpwidgets.core.gradcheck",
     "bpwidgets.core.validate",
 )
 _FORGET_TRUSTED_MODULES = (
@@ -28,16 +31,16 @@ _FORGET_TRUSTED_MODULES = (
     "    _bpw_sys.modules.pop(_bpw_name, None)\n"
     "del _bpw_sys, _bpw_name\n"
 )
-KERNEL_DIED = "KernelDied"
+KERNEL_STOPPED = "KernelStopped"
 
 
 def _error_output(evalue: str) -> NotebookNode:
     """Return an nbformat error output carrying ``evalue`` as the reason."""
     return NotebookNode(
         output_type="error",
-        ename=KERNEL_DIED,
+        ename=KERNEL_STOPPED,
         evalue=evalue,
-        traceback=[f"{KERNEL_DIED}: {evalue}"],
+        traceback=[f"{KERNEL_STOPPED}: {evalue}"],
     )
 
 
@@ -49,29 +52,39 @@ def _death_reason(cell_index: int) -> str:
     )
 
 
+def _stuck_reason(cell_index: int, timeout) -> str:
+    """Explain a cell that ignored the interrupt sent at its timeout."""
+    return (
+        f"cell {cell_index} was still running after the {timeout} s limit and ignored the "
+        "interrupt (a loop that catches KeyboardInterrupt?)"
+    )
+
+
 class GuardedExecute(Execute):
-    """nbgrader's Execute that survives a dying kernel and reloads the checks before each test."""
+    """nbgrader's Execute that survives a dying or stuck kernel and reloads the checks per test."""
 
     def preprocess(self, nb, resources=None, km=None):
-        """Execute the notebook, remembering whether (and where) the kernel died."""
-        self._death_cell = None
+        """Execute the notebook, remembering whether (and why) execution had to stop."""
+        self._stop_reason = None
         return super().preprocess(nb, resources, km)
 
     def preprocess_cell(self, cell, resources, index):
-        """Run one cell; after a kernel death mark it instead of running it."""
+        """Run one cell; once the kernel is dead or stuck, mark the cell instead of running it."""
         if cell.cell_type != "code":
             return cell, resources
-        if self._death_cell is not None:
-            cell.outputs = [_error_output(f"not run: {_death_reason(self._death_cell)}")]
+        if self._stop_reason is not None:
+            cell.outputs = [_error_output(f"not run: {self._stop_reason}")]
             return cell, resources
         try:
             if utils.is_grade(cell) and not utils.is_solution(cell):
                 self._forget_trusted_modules()
             return super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
-            self._death_cell = index
-            cell.outputs.append(_error_output(_death_reason(index)))
-            return cell, resources
+            self._stop_reason = _death_reason(index)
+        except CellTimeoutError:
+            self._stop_reason = _stuck_reason(index, self.timeout)
+        cell.outputs.append(_error_output(self._stop_reason))
+        return cell, resources
 
     def _forget_trusted_modules(self) -> None:
         """Silently drop the check modules from the kernel's ``sys.modules``."""
