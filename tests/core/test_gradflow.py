@@ -152,7 +152,7 @@ def test_linear_gain_is_n_times_the_init_variance(init):
     ("activation", "init"), [("tanh", "standard"), ("relu", "he"), ("sigmoid", "xavier")]
 )
 def test_predicted_factor_matches_the_measured_one(activation, init):
-    flow = gradient_flow(depth=15, width=128, activation=activation, init=init, batch=128, seed=4)
+    flow = gradient_flow(depth=15, width=64, activation=activation, init=init, batch=64, seed=4)
     assert flow.measured_factor == pytest.approx(flow.predicted_factor, rel=0.1)
     assert flow.predicted_gains.shape == (14,)
 
