@@ -96,6 +96,12 @@ class Quadratic(ToySurface):
         self.matrix = rotation @ np.diag([self.lambda1, self.lambda2]) @ rotation.T
         self.minimum = self.centre.copy()
 
+    def __repr__(self) -> str:
+        return (
+            f"Quadratic(lambda1={self.lambda1:g}, lambda2={self.lambda2:g}, angle={self.angle:g}, "
+            f"centre=({self.centre[0]:g}, {self.centre[1]:g}))"
+        )
+
     @property
     def lambda_max(self) -> float:
         """The largest curvature (eigenvalue of the Hessian)."""
@@ -133,6 +139,9 @@ class Rosenbrock(ToySurface):
         self.b = check_positive("b", b)
         self.minimum = np.array([self.a, self.a**2])
 
+    def __repr__(self) -> str:
+        return f"Rosenbrock(a={self.a:g}, b={self.b:g})"
+
     def _value(self, x, y):
         return (self.a - x) ** 2 + self.b * (y - x * x) ** 2
 
@@ -154,6 +163,9 @@ class Saddle(ToySurface):
         self.a = check_positive("a", a)
         self.b = check_positive("b", b)
         self.minimum = None
+
+    def __repr__(self) -> str:
+        return f"Saddle(a={self.a:g}, b={self.b:g})"
 
     def _value(self, x, y):
         return 0.5 * (self.a * x * x - self.b * y * y)
@@ -190,6 +202,9 @@ class LinearRegression(ToySurface):
         self.minimum = np.linalg.solve(self.matrix, 2.0 * np.array([self.mean_xt, self.mean_t]))
         w, b = self.minimum
         self.bounds = ((w - 3.0, w + 3.0), (b - 3.0, b + 3.0))
+
+    def __repr__(self) -> str:
+        return f"LinearRegression({len(self.x)} points, minimum at w={self.minimum[0]:.4g}, b={self.minimum[1]:.4g})"
 
     @property
     def lambda_max(self) -> float:

@@ -67,6 +67,17 @@ def test_quadratic_by_hand():
     np.testing.assert_allclose(np.linalg.eigvalsh(turned.hessian([0.0, 0.0])), [2.0, 8.0])
 
 
+def test_reprs_name_the_parameters():
+    assert repr(Quadratic(2.0, 8.0, angle=30.0)) == (
+        "Quadratic(lambda1=2, lambda2=8, angle=30, centre=(0, 0))"
+    )
+    assert repr(Rosenbrock()) == "Rosenbrock(a=1, b=100)"
+    assert repr(Saddle(1.5, 0.5)) == "Saddle(a=1.5, b=0.5)"
+    assert repr(LinearRegression([0.0, 1.0], [1.0, 3.0])) == (
+        "LinearRegression(2 points, minimum at w=2, b=1)"
+    )
+
+
 def test_rosenbrock_minimum_and_a_known_value():
     valley = Rosenbrock()
     assert valley.value(valley.minimum) == 0.0
