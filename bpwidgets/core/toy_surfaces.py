@@ -204,7 +204,8 @@ class LinearRegression(ToySurface):
         self.bounds = ((w - 3.0, w + 3.0), (b - 3.0, b + 3.0))
 
     def __repr__(self) -> str:
-        return f"LinearRegression({len(self.x)} points, minimum at w={self.minimum[0]:.4g}, b={self.minimum[1]:.4g})"
+        w, b = self.minimum
+        return f"LinearRegression({len(self.x)} points, minimum at w={w:.4g}, b={b:.4g})"
 
     @property
     def lambda_max(self) -> float:
