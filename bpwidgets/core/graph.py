@@ -4,7 +4,8 @@
 deepest parent (the longest path from the leaves), so the root ends alone in the last column and
 every edge points right. Within a column, nodes are ordered by the barycentre heuristic (the mean
 height of their neighbours, swept left→right and right→left a few times) and the ordering with
-the fewest edge crossings is kept. Rows are evenly spaced one unit apart, centred on y = 0.
+the fewest edge crossings is kept, then neighbours in a column are swapped wherever that
+removes crossings. Rows are evenly spaced one unit apart, centred on y = 0.
 
 Node ids are forward indices: node ``i`` is ``root.topo()[i]``, so ids match the ``v<k>`` / ``c<k>``
 display names and a ``ChainRuleStep`` maps to its edge through ``layout.edge_index(step)``.
@@ -19,6 +20,7 @@ from .value import ChainRuleStep, Value, display_names
 
 LEAF_PLACEMENTS = ("left", "near_use")
 SWEEPS = 4  # barycentre passes, alternating left→right and right→left
+TRANSPOSE_PASSES = 4  # rounds of swapping neighbours that removes crossings
 MAX_EDGES_FOR_CROSSING_COUNT = 600  # beyond this, one sweep without counting (pairs grow as E²)
 
 
@@ -157,7 +159,7 @@ def _order_rows(columns: list[list[int]], parents: list[list[int]]) -> list[list
                 best, best_crossings = current, crossings
         else:
             best = current
-    return best
+    return _transpose(best, edges) if count else best
 
 
 def _sweep(columns: list[list[int]], neighbours: list[list[int]], rightward: bool):
@@ -192,18 +194,50 @@ def _row_height(row: int, column_size: int) -> float:
 
 def _crossings(columns: list[list[int]], edges: list[tuple[int, int]]) -> int:
     """Count pairs of straight edges that cross (edges sharing an end point do not count)."""
+    x, y = _positions(columns)
+    return sum(_cross(a, b, x, y) for i, a in enumerate(edges) for b in edges[i + 1:])
+
+
+def _transpose(columns: list[list[int]], edges: list[tuple[int, int]]) -> list[list[int]]:
+    """Swap neighbours within a column wherever that removes crossings, until no swap helps."""
+    columns = [list(c) for c in columns]
+    x, y = _positions(columns)
+    incident: dict[int, list[tuple[int, int]]] = {node: [] for node in x}
+    for edge in edges:
+        for node in edge:
+            incident[node].append(edge)
+    for _ in range(TRANSPOSE_PASSES):
+        improved = False
+        for column in columns:
+            for row in range(len(column) - 1):
+                u, v = column[row], column[row + 1]
+                touched = incident[u] + incident[v]  # only their edges can change crossings
+                before = sum(_cross(t, e, x, y) for t in touched for e in edges)
+                y[u], y[v] = y[v], y[u]
+                if sum(_cross(t, e, x, y) for t in touched for e in edges) < before:
+                    column[row], column[row + 1] = v, u
+                    improved = True
+                else:
+                    y[u], y[v] = y[v], y[u]
+        if not improved:
+            break
+    return columns
+
+
+def _positions(columns: list[list[int]]) -> tuple[dict[int, int], dict[int, float]]:
     x = {node: layer for layer, c in enumerate(columns) for node in c}
-    y = _heights(columns)
-    total = 0
-    for i, (a0, a1) in enumerate(edges):
-        for b0, b1 in edges[i + 1:]:
-            lo, hi = max(x[a0], x[b0]), min(x[a1], x[b1])
-            if hi <= lo:
-                continue
-            d_lo = _height_at(lo, a0, a1, x, y) - _height_at(lo, b0, b1, x, y)
-            d_hi = _height_at(hi, a0, a1, x, y) - _height_at(hi, b0, b1, x, y)
-            total += d_lo * d_hi < 0
-    return total
+    return x, _heights(columns)
+
+
+def _cross(a: tuple[int, int], b: tuple[int, int], x: dict, y: dict) -> bool:
+    """True if straight edges a and b cross strictly between the columns they share."""
+    (a0, a1), (b0, b1) = a, b
+    lo, hi = max(x[a0], x[b0]), min(x[a1], x[b1])
+    if hi <= lo:
+        return False
+    d_lo = _height_at(lo, a0, a1, x, y) - _height_at(lo, b0, b1, x, y)
+    d_hi = _height_at(hi, a0, a1, x, y) - _height_at(hi, b0, b1, x, y)
+    return d_lo * d_hi < 0
 
 
 def _height_at(at: float, start: int, end: int, x: dict, y: dict) -> float:
