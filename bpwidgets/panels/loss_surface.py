@@ -330,6 +330,7 @@ class LossSurfacePanel(Panel):
     # --- figure ----------------------------------------------------------------------------
     def setup_figure(self, figure):
         """Contour axes, 3-D axes, loss-versus-step and 1-D slice axes; lines per optimiser."""
+        self._contour = self._surface3d = self._drawn_landscape = self._legend_names = None
         self.ax_contour = figure.add_axes((0.06, 0.12, 0.36, 0.76))
         self.ax_3d = figure.add_axes((0.02, 0.05, 0.45, 0.88), projection="3d")
         self.ax_loss = figure.add_axes((0.60, 0.60, 0.38, 0.30))
@@ -523,8 +524,11 @@ class LossSurfacePanel(Panel):
             self.path_lines_3d[name].set_data_3d(*self._inside_box(run, index))
         start = data.runs[0].path[0]
         self.start_marker.set_data([start[0]], [start[1]])
-        self.ax_contour.legend(handles=[self.path_lines[r.optimizer] for r in data.runs],
-                               loc="lower right", fontsize=8, framealpha=0.85)
+        names = tuple(run.optimizer for run in data.runs)
+        if names != self._legend_names:  # a legend is rebuilt only when the runs change
+            self.ax_contour.legend(handles=[self.path_lines[name] for name in names],
+                                   loc="lower right", fontsize=8, framealpha=0.85)
+            self._legend_names = names
 
     def _inside_box(self, run: Run, index: int):
         """The run's first ``index + 1`` points as x, y, loss, NaN where they leave the 3-D box."""

@@ -19,8 +19,6 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 from matplotlib import colormaps, ticker
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 from matplotlib.transforms import ScaledTranslation
 
 from bpwidgets.core.activations import ACTIVATIONS
@@ -190,7 +188,7 @@ class PlaygroundPanel(Panel):
     # --- figure ----------------------------------------------------------------------------
     def setup_figure(self, figure):
         """Decision heatmap with points; loss curves; gradient norm per layer."""
-        self.ax_decision = figure.add_axes((0.055, 0.12, 0.36, 0.76))
+        self.ax_decision = figure.add_axes((0.055, 0.17, 0.36, 0.71))
         self.ax_loss = figure.add_axes((0.53, 0.58, 0.44, 0.30))
         self.ax_gradients = figure.add_axes((0.53, 0.12, 0.44, 0.26))
         cmap = colormaps[DIVERGING_CMAP]
@@ -204,9 +202,11 @@ class PlaygroundPanel(Panel):
         self.test_points = self.ax_decision.scatter([], [], s=18, marker="^",
                                                     edgecolors="black", linewidths=0.6,
                                                     label="test")
-        self.ax_decision.legend(handles=self._legend_handles(), loc="upper right", fontsize=7.5,
-                                framealpha=0.85, ncols=2)
-        self.ax_decision.set_xlabel("x₁")
+        # A text key instead of a legend: legends are re-laid-out on every redraw.
+        self.ax_decision.text(0.5, -0.15, "● train   ▲ test   orange: class 0   purple: class 1",
+                              transform=self.ax_decision.transAxes, ha="center", va="top",
+                              fontsize=8, color=NEUTRAL)
+        self.ax_decision.set_xlabel("x₁", labelpad=0)
         self.ax_decision.set_ylabel("x₂")
         (self.train_curve,) = self.ax_loss.plot([], [], color=TRAIN_COLOUR, lw=1.6,
                                                 label="train loss")
@@ -226,15 +226,6 @@ class PlaygroundPanel(Panel):
         self.ax_gradients.set_xlabel("layer (input → output)")
         for ax in (self.ax_decision, self.ax_loss, self.ax_gradients):
             _lean_axes(ax)
-
-    def _legend_handles(self) -> list:
-        grey = "0.55"
-        return [
-            Line2D([], [], ls="", marker="o", color=grey, mec="white", label="train"),
-            Line2D([], [], ls="", marker="^", color=grey, mec="black", label="test"),
-            Patch(color=self.class_colours[0], label="class 0"),
-            Patch(color=self.class_colours[1], label="class 1"),
-        ]
 
     # --- computation -----------------------------------------------------------------------
     def compute(self) -> Picture:
