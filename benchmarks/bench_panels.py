@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import io
 import itertools
+import os
 import time
 
 import numpy as np
@@ -92,6 +93,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     header = (f"{'scenario':42} {'median ms':>10} {'p95 ms':>8} {'cpu med':>8} "
               f"{'naive med':>10} {'naive p95':>10} {'ratio':>6} {'cpu ratio':>9}")
+    print(f"load average before the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(header)
     print("-" * len(header))
     for name, make, control, values in scenarios():
@@ -103,6 +105,7 @@ def main(argv=None) -> int:
               f"{np.percentile(s_wall, 95):10.1f} "
               f"{np.median(s_wall) / np.median(f_wall):5.1f}× "
               f"{np.median(s_cpu) / np.median(f_cpu):8.1f}×")
+    print(f"load average after the run: {os.getloadavg()[0]:.1f}")
     return 0
 
 

@@ -46,26 +46,38 @@ class SpriteRendererAgg(RendererAgg):
         # (x, y) is the baseline start, y counted from the top; draw_image takes the
         # lower-left corner counted from the bottom.
         bottom = self.height - (round(y) - top) - pixels.shape[0]
-        self.draw_image(gc, round(x) + left, bottom, pixels)
+        image_gc = self.new_gc()
+        image_gc.copy_properties(gc)  # keeps the clip box
+        image_gc.set_alpha(None)  # the text's alpha is already in the sprite
+        self.draw_image(image_gc, round(x) + left, bottom, pixels)
+        image_gc.restore()
 
     def _render_sprite(self, gc, s, prop, mtext):
-        """Rasterise one line on a transparent canvas; return (RGBA, left, top) offsets."""
-        width, height, descent = self.get_text_width_height_descent(s, prop, ismath=False)
-        ascent = height - descent
-        w = math.ceil(width) + 2 * PAD
-        h = math.ceil(height) + 2 * PAD
-        canvas = RendererAgg(w, h, self.dpi)
-        canvas.clear()
+        """Rasterise one line on a transparent scratch canvas; return (RGBA, left, top).
+
+        The scratch canvas is sized generously from the font size (no second text layout is
+        needed to measure the line); the sprite is then cropped to the pixels with ink.
+        """
+        em = prop.get_size_in_points() * self.dpi / 72
+        width = math.ceil(len(s) * em * 1.2 + 2 * em) + 2 * PAD
+        height = math.ceil(3 * em) + 2 * PAD
+        baseline = PAD + math.ceil(2 * em)
+        canvas = RendererAgg(width, height, self.dpi)
         sprite_gc = canvas.new_gc()
         sprite_gc.copy_properties(gc)
         sprite_gc.set_clip_rectangle(None)
         sprite_gc.set_clip_path(None)
-        baseline = PAD + math.ceil(ascent)
         RendererAgg.draw_text(canvas, sprite_gc, PAD, baseline, s, prop, 0, mtext=mtext)
         sprite_gc.restore()
+        pixels = np.asarray(canvas.buffer_rgba())
+        rows = np.flatnonzero(pixels[..., 3].any(axis=1))
+        cols = np.flatnonzero(pixels[..., 3].any(axis=0))
+        if rows.size == 0:  # only spaces
+            return np.zeros((1, 1, 4), np.uint8), 0, 0
+        top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
         # draw_image wants the bottom row first.
-        pixels = np.ascontiguousarray(np.asarray(canvas.buffer_rgba())[::-1])
-        return pixels, -PAD, baseline
+        sprite = np.ascontiguousarray(pixels[top:bottom, left:right][::-1])
+        return sprite, int(left) - PAD, baseline - int(top)
 
 
 class SpriteCanvasAgg(FigureCanvasAgg):

@@ -197,3 +197,21 @@ def test_sprite_canvas_draws_the_same_text_as_plain_agg_and_reuses_it():
     sprites.canvas.draw()
     assert (np.asarray(sprites.canvas.buffer_rgba()) == first).all()
     assert len(sprites.canvas._sprites) == 3
+
+
+def test_sprite_canvas_applies_text_alpha_once():
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from bpwidgets.panels.text_sprites import SpriteCanvasAgg
+
+    darkest = []
+    for canvas_class in (FigureCanvasAgg, SpriteCanvasAgg):
+        figure = Figure(figsize=(2, 1), dpi=100)
+        canvas_class(figure)
+        figure.text(0.1, 0.4, "faint", alpha=0.5, color="black", fontsize=14)
+        figure.canvas.draw()
+        darkest.append(int(np.asarray(figure.canvas.buffer_rgba())[..., 0].min()))
+    assert abs(darkest[0] - darkest[1]) <= 3
+    assert 100 < darkest[0] < 160  # black at half alpha on white
