@@ -161,24 +161,25 @@ class GradientFlowPanel(Panel):
         ax.yaxis.set_major_locator(ticker.LogLocator(numticks=6))
         ax.yaxis.set_minor_locator(ticker.NullLocator())
         (self.delta_line,) = ax.plot([], [], "o-", color=DELTA_COLOUR, ms=3, lw=1.5,
-                                     label="‖δˡ‖ measured")
+                                     label="‖δˡ‖")
         (self.weight_line,) = ax.plot([], [], "s-", color=WEIGHT_GRAD_COLOUR, ms=3, lw=1.5,
-                                      label="‖∂L/∂Wˡ‖ measured")
+                                      label="‖∂L/∂Wˡ‖")
         (self.predicted_line,) = ax.plot([], [], "--", color=NEUTRAL, lw=1.3,
-                                         label="linear regime: ×√(n·Var W) per layer")
+                                         label="‖δˡ‖ predicted: ×√(n·Var W) per layer")
         (self.corrected_line,) = ax.plot([], [], ":", color=NEUTRAL, lw=1.5,
-                                         label="× √(n·Var W·E[f′²]) of this batch")
+                                         label="with this batch's E[f′²]")
         on_top = blended_transform_factory(ax.transData, ax.transAxes)
         (self.overflow_markers,) = ax.plot([], [], "x", color=HIGHLIGHT, ms=7, mew=2,
                                            transform=on_top, clip_on=False,
-                                           label="overflow (inf/nan)")
+                                           label="inf/nan")
         self.overflow_text = ax.text(0.5, 0.35, "", transform=ax.transAxes, ha="center",
                                      va="center", color=HIGHLIGHT, fontsize=9,
                                      bbox={"fc": "white", "ec": HIGHLIGHT, "alpha": 0.9})
-        ax.set_title("Gradient norm per layer", fontsize=10)
         ax.set_xlabel("layer  (1 = first hidden → L = output)")
-        ax.set_ylabel("norm (log scale)")
-        self.norms_legend = ax.legend(fontsize=7.5, loc="upper left", framealpha=0.9)
+        ax.set_ylabel("gradient norm (log)")
+        self.norms_legend = ax.legend(fontsize=7.5, loc="lower left", bbox_to_anchor=(0, 1.0),
+                                      ncols=3, frameon=False, columnspacing=1.0,
+                                      handlelength=1.8, borderaxespad=0.2)
         lean_axes(ax, label_drop=0.3)
 
     def _setup_saturation(self, ax):
@@ -259,8 +260,6 @@ class GradientFlowPanel(Panel):
                        "their values went beyond float64's range")
         self.overflow_text.set_text(message)
         self.overflow_text.set_visible(bool(message))
-        rising = np.nan_to_num(delta[-1]) >= np.nan_to_num(delta[0])
-        self.norms_legend.set_loc("upper left" if rising else "upper right")
         self.ax_norms.set_xlim(0.5, layers[-1] + 0.5)
         self.ax_norms.set_ylim(*positive_limits(delta, weight, predicted, corrected))
 

@@ -251,6 +251,17 @@ def lean_axes(ax, nbins=5) -> None:
     ax.tick_params(labelsize=8)
 
 
+def log_ticks(axis, low: float, high: float) -> None:
+    """At most about six labelled ticks on a log axis: 1-2-5 steps within two decades."""
+    decades = np.log10(high / low)
+    if decades <= 2:
+        axis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+        axis.set_major_formatter(ticker.FormatStrFormatter("%g"))
+    else:
+        axis.set_major_locator(ticker.LogLocator(numticks=6))
+        axis.set_major_formatter(ticker.LogFormatterSciNotation())
+
+
 def current_point(run: Run, step: int):
     """The run's point at ``step``: the last known point up to it (a diverged run stops early)."""
     known = np.flatnonzero(np.isfinite(run.path).all(axis=1))
@@ -548,8 +559,6 @@ class LossSurfacePanel(Panel):
         if ax.get_yscale() != ("log" if log_scale else "linear"):
             ax.set_yscale("log" if log_scale else "linear")
             if log_scale:
-                ax.yaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0), numticks=6))
-                ax.yaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
                 ax.yaxis.set_minor_locator(ticker.NullLocator())
             else:
                 ax.yaxis.set_major_locator(ticker.MaxNLocator(5))
@@ -574,6 +583,7 @@ class LossSurfacePanel(Panel):
             low, high = values.min(), values.max()
             if log_scale:
                 ax.set_ylim(low / 2, high * 2)
+                log_ticks(ax.yaxis, low / 2, high * 2)
             else:
                 pad = 0.05 * max(high - low, 1e-12)
                 ax.set_ylim(low - pad, high + pad)

@@ -28,6 +28,7 @@ from bpwidgets.core.optim import OPTIMIZERS, make_optimizer
 from bpwidgets.core.train import train
 from bpwidgets.core.validate import check_positive_int
 from bpwidgets.panels.base import LABEL_STYLE, Panel
+from bpwidgets.panels.loss_surface import log_ticks
 from bpwidgets.panels.palette import DIVERGING_CMAP, NEUTRAL, OKABE_ITO
 
 DATASETS = ("moons", "circles", "spiral", "xor", "blobs")  # the two-class sets of the core
@@ -219,8 +220,6 @@ class PlaygroundPanel(Panel):
                                                        ms=5, lw=1.5)
         for ax in (self.ax_loss, self.ax_gradients):
             ax.set_yscale("log")
-            ax.yaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0), numticks=6))
-            ax.yaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
             ax.yaxis.set_minor_locator(ticker.NullLocator())
         self.ax_gradients.set_title("‖∂L/∂Wˡ‖ per layer, on the training set", fontsize=10)
         self.ax_gradients.set_xlabel("layer (input → output)")
@@ -276,7 +275,9 @@ class PlaygroundPanel(Panel):
         values = np.concatenate([picture.train_losses, picture.test_losses])
         values = values[np.isfinite(values) & (values > 0)]
         if values.size:
-            self.ax_loss.set_ylim(values.min() / 1.5, values.max() * 1.5)
+            low, high = values.min() / 1.5, values.max() * 1.5
+            self.ax_loss.set_ylim(low, high)
+            log_ticks(self.ax_loss.yaxis, low, high)
         state = self.state
         self.ax_loss.set_title(f"Loss — train {picture.train_losses[-1]:.3g}, test "
                                f"{picture.test_losses[-1]:.3g}  ({state['optimizer']}, lr "
@@ -290,7 +291,9 @@ class PlaygroundPanel(Panel):
         self.ax_gradients.set_xlim(0.5, len(norms) + 0.5)
         finite = shown[np.isfinite(shown)]
         if finite.size:
-            self.ax_gradients.set_ylim(finite.min() / 3, finite.max() * 3)
+            low, high = finite.min() / 3, finite.max() * 3
+            self.ax_gradients.set_ylim(low, high)
+            log_ticks(self.ax_gradients.yaxis, low, high)
 
     def describe(self) -> str:
         """A text description of the picture for screen readers and the static export."""
