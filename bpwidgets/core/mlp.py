@@ -126,12 +126,20 @@ class MLP:
         return net
 
     def _set_layers(self, weights, biases, hidden, output):
-        self._hidden = ACTIVATIONS[check_choice("activation", hidden, ACTIVATIONS)]
-        self._output = ACTIVATIONS[check_choice("output_activation", output, ACTIVATIONS)]
-        self.activation = hidden
-        self.output_activation = output
+        self._activation = check_choice("activation", hidden, ACTIVATIONS)
+        self._output_activation = check_choice("output_activation", output, ACTIVATIONS)
         self.weights = list(weights)
         self.biases = list(biases)
+
+    @property
+    def activation(self) -> str:
+        """Name of the hidden layers' activation (fixed at construction)."""
+        return self._activation
+
+    @property
+    def output_activation(self) -> str:
+        """Name of the output layer's activation (fixed at construction)."""
+        return self._output_activation
 
     # --- shape and parameters -------------------------------------------------------------
     @property
@@ -187,8 +195,8 @@ class MLP:
             )
         return X
 
-    def _layer_activation(self, layer: int):
-        return self._output if layer == len(self.weights) - 1 else self._hidden
+    def _layer_activation(self, layer: int) -> str:
+        return self._output_activation if layer == len(self.weights) - 1 else self._activation
 
     def _forward(self, X):
         """Return the lists (activations, preactivations) without checking X."""
@@ -198,7 +206,7 @@ class MLP:
             for layer, (W, b) in enumerate(zip(self.weights, self.biases, strict=True)):
                 z = h @ W
                 z += b
-                h = self._layer_activation(layer).f(z)
+                h = ACTIVATIONS[self._layer_activation(layer)].f(z)
                 preactivations.append(z)
                 activations.append(h)
         return activations, preactivations
