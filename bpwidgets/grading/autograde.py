@@ -99,12 +99,24 @@ def _items(course, lesson: str, student: str, timeout: int) -> list[ItemResult]:
             grade_id=grade.grade_id,
             score=grade.score,
             max_score=grade.max_score,
-            feedback="needs manual grading"
-            if grade.needs_manual_grade
-            else feedback.get(grade.grade_id, ""),
+            feedback=_item_feedback(grade, feedback),
         )
         for grade in grades
     ]
+
+
+MISSING_CELL = (
+    "this cell is missing from the submission (deleted?); nbgrader left it for manual grading"
+)
+
+
+def _item_feedback(grade, feedback: dict[str, str]) -> str:
+    """Return the feedback for one grade: the test's error, or why nbgrader could not score it."""
+    if grade.grade_id not in feedback:
+        return MISSING_CELL
+    if grade.needs_manual_grade:
+        return "needs manual grading"
+    return feedback[grade.grade_id]
 
 
 def _result(path: Path, lesson: str | None, items=(), error: str | None = None) -> SubmissionResult:

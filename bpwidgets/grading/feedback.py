@@ -26,6 +26,8 @@ def error_feedback(output: dict, timeout: float | None = None) -> str:
         return f"the cell did not finish{limit} — an infinite loop or a very slow computation?"
     if name == "KeyboardInterrupt":
         return "the cell was interrupted (timeout)"
+    if name == "NotImplementedError":
+        return "not implemented yet — replace `raise NotImplementedError()` with your code"
     if name == "AssertionError":
         return value or "a test failed (AssertionError without a message)"
     return f"{name}: {value}" if value else name
