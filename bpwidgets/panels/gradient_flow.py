@@ -138,6 +138,11 @@ class GradientFlowPanel(Panel):
             widgets.HBox([c[n] for n in ("batch", "seed", "steps", "lr")], layout=wrap),
         ]
 
+    def export_grid(self) -> dict[str, list]:
+        """A static page's choices: three activations × three inits × three depths (27 frames)."""
+        return {"activation": ["tanh", "sigmoid", "relu"], "init": ["standard", "xavier", "he"],
+                "depth": [5, 20, 50]}
+
     # --- figure ----------------------------------------------------------------------------
     def setup_figure(self, figure):
         """Four axes: norms, saturation, activation densities, gradient densities; a verdict."""

@@ -289,9 +289,13 @@ class LossSurfacePanel(Panel):
         self._cache_key = None
         self._cache = None
         self._drawn_landscape = None
-        self._last_mode = None
+        self._last_steps = None
         self._contour = self._surface3d = None
         super().__init__(self._make_controls(), hide=hide, state=state)
+        # Mode defaults go in before the base class redraws: re-register its observer after ours.
+        mode = self.remove_control("mode")
+        mode.observe(self._apply_mode_defaults, names="value")
+        self.add_control("mode", mode)
 
     @staticmethod
     def _make_controls() -> dict:
@@ -307,7 +311,8 @@ class LossSurfacePanel(Panel):
             "lr": widgets.FloatLogSlider(value=0.15, min=-4, max=1, step=0.05,
                                          description="lr", **log),
             "steps": widgets.IntSlider(value=40, min=1, max=MAX_STEPS, description="steps", **slider),
-            "step": widgets.IntSlider(value=40, min=0, max=40, description="step", **slider),
+            "step": widgets.IntSlider(value=40, min=0, max=MAX_STEPS, description="step",
+                                      **slider),
             "play": widgets.Play(value=0, min=0, max=40, interval=120, description="play"),
             "start_x": widgets.FloatSlider(value=-1.6, min=-2, max=2, step=0.05,
                                            description="start x", **slider),
@@ -337,6 +342,10 @@ class LossSurfacePanel(Panel):
             widgets.HBox([c[name] for name in ("start_x", "start_y", "lambda1", "lambda2",
                                                "angle", "resolution", "span")], layout=wrap),
         ]
+
+    def export_grid(self) -> dict[str, list]:
+        """A static page's choices: every surface, as contours or side by side with 3-D."""
+        return {"mode": list(MODES), "view": ["contour", "both"]}
 
     # --- figure ----------------------------------------------------------------------------
     def setup_figure(self, figure):
@@ -426,26 +435,32 @@ class LossSurfacePanel(Panel):
             self._cache_key = key
         return self._cache
 
+    def _apply_mode_defaults(self, change) -> None:
+        """A new mode starts where it shows something: its own start, lr and number of steps.
+
+        Values set after the mode inside the same ``hold()`` win over these defaults.
+        """
+        with self.hold():
+            for name, value in MODE_DEFAULTS[change["new"]].items():
+                self.controls[name].value = value
+            self.controls["step"].value = self.controls["steps"].value  # the whole run
+
     def _follow_mode(self) -> None:
-        """On a mode change: show that mode's controls and set its default start and lr."""
+        """Show only the controls that matter in the current mode (and were not hidden)."""
         mode = self.controls["mode"].value
         for name, modes in MODE_CONTROLS.items():
             shown = mode in modes and name not in self._user_hidden
             self.controls[name].layout.display = None if shown else "none"
-        if self._last_mode is not None and mode != self._last_mode:
-            for name, value in MODE_DEFAULTS[mode].items():
-                self.controls[name].value = value
-            self.controls["step"].value = self.controls["step"].max  # at the end: see it all
-        self._last_mode = mode
 
     def _clamp_step(self, steps: int) -> None:
         """Let ``step`` range over 0 … steps; a step at the end of the run stays at the end."""
         step = self.controls["step"]
-        at_end = step.value == step.max
+        at_end = step.value == self._last_steps
         for name in ("step", "play"):
             self.controls[name].max = steps
         if at_end:
             step.value = steps
+        self._last_steps = steps
 
     # --- drawing ---------------------------------------------------------------------------
     def draw(self, data: SurfaceData) -> None:

@@ -122,6 +122,10 @@ class PlaygroundPanel(Panel):
                 ("play", "step", "reset", "optimizer", "lr", "l2", "batch_size"))
         return [widgets.HBox([c[name] for name in row], layout=wrap) for row in rows]
 
+    def export_grid(self) -> dict[str, list]:
+        """A static page cannot train: it shows each data set with the untrained network."""
+        return {"dataset": list(DATASETS)}
+
     # --- training --------------------------------------------------------------------------
     def step(self, n: int = 1) -> None:
         """Train ``n`` more steps (minibatches) and redraw once."""

@@ -155,3 +155,9 @@ def test_histograms_show_at_most_six_layers_at_depth_50():
     assert len(visible) == 6
     assert [c.get_label() for c in visible][0] == "layer 1"
     assert [c.get_label() for c in visible][-1] == "layer 50"
+
+
+def test_export_grid_is_small_enough_for_a_static_page():
+    grid = GradientFlowPanel(**SMALL).export_grid()
+    assert set(grid) <= set(GradientFlowPanel(**SMALL).controls)
+    assert np.prod([len(values) for values in grid.values()]) <= 27

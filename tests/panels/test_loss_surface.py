@@ -181,3 +181,40 @@ def test_play_and_step_follow_the_number_of_steps():
     assert panel.controls["step"].max == 70
     assert panel.controls["play"].max == 70
     assert panel.controls["step"].value == 70  # it was at the end, so it stays at the end
+
+
+def test_a_state_with_a_late_step_restores_exactly():
+    panel = LossSurfacePanel(mode="saddle", steps=100, step=80, lr=0.1)
+    assert (panel.state["steps"], panel.state["step"]) == (100, 80)
+    assert len(panel.path_lines["sgd"].get_xdata()) == 81
+
+
+def test_a_new_mode_brings_its_defaults_unless_set_in_the_same_hold():
+    panel = LossSurfacePanel()
+    panel.controls["mode"].value = "rosenbrock"
+    assert panel.state["lr"] == pytest.approx(0.001)
+    assert panel.state["step"] == panel.state["steps"] == 300
+    with panel.hold():
+        panel.controls["mode"].value = "quadratic"
+        panel.controls["lr"].value = 0.05
+    assert panel.state["lr"] == pytest.approx(0.05)
+    assert panel.error == ""
+
+
+def test_mode_shows_its_controls_but_keeps_hidden_ones_hidden():
+    panel = LossSurfacePanel(hide=["lambda2"])
+    assert panel.controls["lambda1"].layout.display != "none"
+    assert panel.controls["lambda2"].layout.display == "none"
+    assert panel.controls["resolution"].layout.display == "none"
+    panel.controls["mode"].value = "network_filter"
+    assert panel.controls["lambda1"].layout.display == "none"
+    assert panel.controls["resolution"].layout.display != "none"
+    panel.controls["mode"].value = "quadratic"
+    assert panel.controls["lambda2"].layout.display == "none"
+
+
+def test_export_grid_covers_every_mode_in_few_frames():
+    grid = LossSurfacePanel().export_grid()
+    assert grid["mode"] == ["quadratic", "rosenbrock", "saddle", "linear_regression",
+                            "network_filter", "network_pca"]
+    assert len(grid["mode"]) * len(grid["view"]) <= 12

@@ -165,3 +165,8 @@ def test_a_failing_data_set_shows_in_the_error_line_and_the_panel_recovers(monke
     monkeypatch.undo()
     panel.controls["noise"].value = 0.2
     assert panel.error == ""
+
+
+def test_export_grid_shows_each_data_set():
+    assert PlaygroundPanel().export_grid() == {
+        "dataset": ["moons", "circles", "spiral", "xor", "blobs"]}
