@@ -74,14 +74,19 @@ def export_grid(panel, grid: dict[str, Sequence] | None = None) -> dict[str, lis
 
 
 def render_frames(panel, grid: dict[str, list], progress: Callable[[int, int], None] | None = None,
-                  max_bytes: int = DEFAULT_MAX_BYTES) -> list[Frame]:
-    """Render every combination of ``grid`` (first control outermost); restores the panel's state."""
+                  max_bytes: int = DEFAULT_MAX_BYTES,
+                  before_frame: Callable[[object], None] | None = None) -> list[Frame]:
+    """Render every combination of ``grid`` (first control outermost); restores the panel's state.
+
+    ``before_frame(panel)`` runs after the controls are set and before the picture is taken,
+    e.g. ``lambda p: p.step(200)`` to show a playground after some training.
+    """
     combos = list(itertools.product(*grid.values()))
     original = panel.state
     frames: list[Frame] = []
     try:
         for k, combo in enumerate(combos):
-            frames.append(_render_one(panel, dict(zip(grid, combo, strict=True))))
+            frames.append(_render_one(panel, dict(zip(grid, combo, strict=True)), before_frame))
             if k == 0:
                 _check_size(_estimate_bytes(len(frames[0].png) * len(combos)), max_bytes, grid)
             if progress:
@@ -107,12 +112,14 @@ def page_widget(panel, grid: dict[str, list], frames: list[Frame]) -> widgets.VB
 
 def to_html(panel, path, *, grid: dict[str, Sequence] | None = None,
             max_bytes: int = DEFAULT_MAX_BYTES, embed_url: str | None = None,
-            title: str | None = None, progress: bool = False) -> ExportReport:
+            title: str | None = None, progress: bool = False,
+            before_frame: Callable[[object], None] | None = None) -> ExportReport:
     """Write ``panel`` as a standalone interactive HTML page at ``path`` and report its size."""
     if not isinstance(max_bytes, int) or max_bytes <= 0:
         raise ValueError(f"max_bytes must be a whole number of bytes > 0; got {max_bytes!r}")
     chosen = export_grid(panel, grid)
-    frames = render_frames(panel, chosen, _print_progress if progress else None, max_bytes)
+    frames = render_frames(panel, chosen, _print_progress if progress else None, max_bytes,
+                           before_frame)
     root = page_widget(panel, chosen, frames)
     text = _page_html(root, title or f"bpwidgets — {type(panel).__name__}", panel.describe(),
                       embed_url or DEFAULT_EMBED_SCRIPT_URL)
@@ -126,11 +133,13 @@ def to_html(panel, path, *, grid: dict[str, Sequence] | None = None,
 
 # --- frames ----------------------------------------------------------------------------------
 
-def _render_one(panel, values: dict) -> Frame:
+def _render_one(panel, values: dict, before_frame=None) -> Frame:
     """Set the controls to ``values`` (one redraw) and capture the picture and caption."""
     with panel.hold():
         for name, value in values.items():
             panel.controls[name].value = value
+    if before_frame is not None:
+        before_frame(panel)
     png = panel.render_png()
     caption = panel.caption.value
     if panel.error:

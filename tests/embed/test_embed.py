@@ -180,3 +180,21 @@ def test_exported_dropdown_page_with_a_local_html_manager(site, offline_page, ht
 def test_panel_to_html_method(circuit, tmp_path):
     report = circuit.to_html(tmp_path / "m.html", grid={"step": [0, 9]})
     assert report.n_frames == 2 and report.path.exists()
+
+
+def test_before_frame_runs_for_every_frame_after_the_controls_are_set(circuit):
+    seen = []
+    frames = render_frames(circuit, {"step": [2, 5]},
+                           before_frame=lambda p: seen.append(p.controls["step"].value))
+    assert seen == [2, 5] and len(frames) == 2
+
+
+def test_docs_embed_pages_exist_for_every_panel(repo_root):
+    from bpwidgets.export_command import PANELS
+
+    pages = {p.stem for p in (repo_root / "docs" / "embed").glob("*.html")}
+    assert set(PANELS) <= pages
+    for name in PANELS:
+        text = (repo_root / "docs" / "embed" / f"{name}.html").read_text()
+        assert len(text.encode()) < 5_000_000
+        assert widget_state(text), name
