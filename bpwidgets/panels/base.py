@@ -101,6 +101,7 @@ class Panel(widgets.VBox):
 
     figsize: tuple[float, float] = (7.0, 4.5)
     dpi: int = 100
+    fit_width: bool = True  # shrink the picture to the page; False: native size, scroll sideways
     export_controls: tuple[str, ...] | None = None  # None: every control in ``state``
 
     def __init__(self, controls: dict, *, hide: Iterable[str] = (), state: dict | None = None):
@@ -113,7 +114,9 @@ class Panel(widgets.VBox):
 
         self.figure = Figure(figsize=self.figsize, dpi=self.dpi)
         SpriteCanvasAgg(self.figure)  # an Agg canvas that renders each text line once
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.image = widgets.Image(format="png", layout=widgets.Layout(
+            max_width="100%" if self.fit_width else "none"))
+        self.figure_box = widgets.Box([self.image], layout=widgets.Layout(overflow="auto"))
         self.caption = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
         self.error_line = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
         self.description_box = widgets.HTML()
@@ -237,7 +240,7 @@ class Panel(widgets.VBox):
     # --- internals -------------------------------------------------------------------------
 
     def _children(self) -> list[widgets.Widget]:
-        return [*self.arrange_controls(), self.image, self.caption, self.error_line,
+        return [*self.arrange_controls(), self.figure_box, self.caption, self.error_line,
                 self.description_box]
 
     def _apply_state(self, state: dict) -> None:

@@ -28,6 +28,7 @@ from bpwidgets.panels.graph_drawing import GraphDrawing, NodeStyle
 from bpwidgets.panels.palette import BACKWARD, FORWARD, HIGHLIGHT, MUTED, NEUTRAL
 
 MAX_NODES = 60  # larger graphs are unreadable in one picture
+MAX_SIDE_BY_SIDE = 12  # nodes in one column of the layout (one row when drawn top to bottom)
 DEFAULT_EXPRESSION = "(x + y) * z"  # CS231n's circuit
 DEFAULT_INPUT = 1.0  # value of an input the caller did not give
 TITLE_HEIGHT = 0.62  # inches above the drawing for the phase line and the formula
@@ -75,6 +76,11 @@ def walkthrough(root: Value) -> Walkthrough:
             f"the graph has {len(layout.nodes)} nodes; ChainRulePanel shows at most {MAX_NODES} "
             "readably — use a smaller expression or fewer inputs"
         )
+    if layout.max_rows > MAX_SIDE_BY_SIDE:
+        raise ValueError(
+            f"the graph is {layout.max_rows} nodes wide; ChainRulePanel draws at most "
+            f"{MAX_SIDE_BY_SIDE} side by side readably — split the expression into smaller parts"
+        )
     return Walkthrough(root, layout, steps, tuple(forward_text(layout, k) for k in
                                                   range(len(layout.nodes))))
 
@@ -119,6 +125,8 @@ def fmt_operand(x: float) -> str:
 
 class ChainRulePanel(Panel):
     """A computation graph stepped forward (values) and backward (chain-rule products)."""
+
+    fit_width = False  # big graphs keep readable text; the page scrolls sideways if needed
 
     def __init__(self, root_or_expression: Value | str | None = None, *, hide=(), **state):
         self._fixed_root = isinstance(root_or_expression, Value)

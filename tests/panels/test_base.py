@@ -164,8 +164,10 @@ def test_snapshot_writes_the_png(tmp_path):
 def test_panel_is_a_vbox_with_image_caption_and_error_line():
     panel = SquarePanel()
     assert isinstance(panel, widgets.VBox)
-    for part in (panel.image, panel.caption, panel.error_line):
+    for part in (panel.figure_box, panel.caption, panel.error_line):
         assert part in panel.children
+    assert panel.figure_box.children == (panel.image,)
+    assert panel.image.layout.max_width == "100%"  # fit_width: shrink to the page
 
 
 def _text_figure(canvas_class):

@@ -168,6 +168,12 @@ def test_too_large_graph_is_an_error_not_a_hang():
     assert panel.walk.n_nodes == 3  # the previous graph is still shown
 
 
+def test_too_wide_graph_is_an_error():
+    wide = " + ".join(f"{a}*{b}" for a, b in zip("abcdefg", "hijklmn", strict=True))
+    with pytest.raises(ValueError, match="nodes wide; ChainRulePanel draws at most 12"):
+        ChainRulePanel(wide)
+
+
 def test_bad_expression_at_construction_raises():
     with pytest.raises(ValueError, match="syntax error"):
         ChainRulePanel("x +* y")
