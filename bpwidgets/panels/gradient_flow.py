@@ -15,6 +15,7 @@ the linear output. Overflowing networks are drawn with × markers where values b
 
 from __future__ import annotations
 
+import functools
 import textwrap
 
 import ipywidgets as widgets
@@ -33,6 +34,17 @@ INIT_CHOICES = (*INITS, "normal")  # "normal" draws N(0, std²) with the "std" c
 DELTA_COLOUR = OKABE_ITO["blue"]
 WEIGHT_GRAD_COLOUR = OKABE_ITO["orange"]
 SATURATION_COLOUR = OKABE_ITO["reddish_purple"]
+
+
+@functools.lru_cache(maxsize=32)
+def cached_flow(depth, width, activation, init, batch, seed, lr, steps):
+    """The core's ``gradient_flow``, remembered: going back to a setting redraws at once.
+
+    Safe to share because a ``GradientFlow`` is frozen and deterministic for its arguments.
+    """
+    with np.errstate(all="ignore"):  # an exploding network is drawn, not warned about
+        return gradient_flow(depth=depth, width=width, activation=activation, init=init,
+                             batch=batch, seed=seed, lr=lr, steps=steps)
 
 
 def shown_layers(depth: int, count: int = MAX_CURVES) -> np.ndarray:
@@ -219,11 +231,8 @@ class GradientFlowPanel(Panel):
         self.controls["std"].layout.display = None if std_shown else "none"
         self.controls["lr"].disabled = state["steps"] == 0
         init = state["std"] if normal else state["init"]
-        with np.errstate(all="ignore"):  # an exploding network is drawn, not warned about
-            return gradient_flow(depth=state["depth"], width=state["width"],
-                                 activation=state["activation"], init=init,
-                                 batch=state["batch"], seed=state["seed"], lr=state["lr"],
-                                 steps=state["steps"])
+        return cached_flow(state["depth"], state["width"], state["activation"], init,
+                           state["batch"], state["seed"], state["lr"], state["steps"])
 
     # --- drawing ---------------------------------------------------------------------------
     def draw(self, flow) -> None:
