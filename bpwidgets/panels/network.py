@@ -7,6 +7,10 @@ What the panel shows is a plain function of its controls: the network after ``st
 steps at learning rate ``lr`` from the initial network, its loss, its gradients and the update
 the next step would apply. Pressing "SGD step" increments ``steps``; "reset" sets it to 0.
 With a batch of several examples, neuron colours show the batch mean.
+
+SGD here updates weights and biases, as ``bpwidgets.core.optim.SGD`` does; Mazur's article
+updates only the weights, so after one step his E is 0.291028 where this panel shows 0.280471
+(the updated weights themselves, e.g. w5 = 0.35891648, agree with his).
 """
 
 from __future__ import annotations
@@ -329,11 +333,12 @@ class NetworkPanel(Panel):
             f"Loss {symbol} = {frame.grads.loss:.6f} → {frame.loss_after:.6f} after one more "
             f"SGD step (lr {state['lr']:g})"
         )
+        note = " Biases are trained too (Mazur's article updates weights only)." if self._mazur else ""
         self.set_caption(
-            f"{report.name} = {report.value:.6g}, ∂L/∂{report.name} = {report.gradient:.6g}, "
-            f"next update −lr·∂L/∂{report.name} = {report.update:.6g}. "
+            f"{report.name} = {report.value:.6g}, ∂{symbol}/∂{report.name} = {report.gradient:.6g}, "
+            f"next update −lr·∂{symbol}/∂{report.name} = {report.update:.6g}. "
             f"Loss {frame.grads.loss:.6g} now, {frame.loss_after:.6g} after one more step "
-            f"({state['steps']} taken at lr {state['lr']:g})."
+            f"({state['steps']} taken at lr {state['lr']:g}).{note}"
         )
 
     def _draw_edges(self, values: np.ndarray, view: str) -> None:
