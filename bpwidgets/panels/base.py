@@ -56,6 +56,13 @@ What the base class does for you
 - Control changes made while ``compute``/``draw`` run (e.g. clamping a slider's ``max``) do not
   trigger another redraw; read control values after you change them.
 - ``_repr_mimebundle_`` adds an ``image/png`` of the current figure next to the widget view.
+- Controls that appear later (e.g. one per input of an edited formula) are registered with
+  ``add_control(name, widget)`` / ``remove_control(name)``; the caller places them in a row.
+- The image sits in ``panel.figure_box`` (scrolls sideways when needed). ``fit_width = True``
+  (default) shrinks a wide picture to the page; ``False`` keeps its native size so text stays
+  readable. Resize the figure in ``draw`` with ``self.figure.set_size_inches`` if the content
+  needs it (the chain-rule panel does when the graph changes).
+- Override ``arrange_controls()`` to lay the controls out in several rows.
 
 Hooks for static export and docs
 --------------------------------
