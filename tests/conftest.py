@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("BPWIDGETS_CHROMIUM", "/usr/bin/chromium")
+# As root in a closed network: no sandbox, no GPU, no background calls home.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -54,3 +57,18 @@ def chromium() -> str:
 def repo_root() -> Path:
     """The checkout's top folder."""
     return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def browser(chromium):
+    """One headless Chromium, driven by Playwright, shared by every browser test of the session.
+
+    (Playwright's sync API allows one running instance per thread, so there must be only one.)
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, headless=True,
+                                              args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -12,7 +12,6 @@ import re
 import pytest
 from course_files import ARTIFACT_DIR, copy_course
 from jupyter_server import JupyterServer
-from notebook_page import CHROMIUM_ARGS
 
 VIEWPORT = {"width": 1400, "height": 1000}
 
@@ -38,19 +37,6 @@ def jupyter_server(tmp_path_factory, chromium):
     root = copy_course(tmp_path_factory.mktemp("e2e-root"))
     with JupyterServer(root, tmp_path_factory.mktemp("e2e-state")) as server:
         yield server
-
-
-@pytest.fixture(scope="session")
-def browser(chromium):
-    """Headless Debian Chromium driven by Playwright."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -14,8 +14,6 @@ import pytest
 
 HTML_MANAGER = "@jupyter-widgets/html-manager@1"
 REQUIREJS = "requirejs@2"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
 
 
 def npm_package(spec: str, folder: Path, browser_prerequisite) -> Path:
@@ -58,18 +56,6 @@ def site(tmp_path_factory):
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
-
-
-@pytest.fixture(scope="session")
-def browser(chromium):
-    """A headless Chromium driven by Playwright."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True,
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture()
