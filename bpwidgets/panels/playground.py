@@ -293,6 +293,7 @@ class PlaygroundPanel(Panel):
         shown = np.where(np.isfinite(norms) & (norms > 0), norms, np.nan)
         self.gradient_line.set_data(layers, shown)
         self.ax_gradients.set_xlim(0.5, len(norms) + 0.5)
+        self.ax_gradients.set_xticks(layers)  # at most 7 layers: one labelled tick each
         finite = shown[np.isfinite(shown)]
         if finite.size:
             low, high = finite.min() / 3, finite.max() * 3
