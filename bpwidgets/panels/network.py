@@ -32,7 +32,7 @@ from bpwidgets.core.validate import check_choice, check_positive
 from bpwidgets.core.worked_examples import MAZUR_LEARNING_RATE, mazur_network
 from bpwidgets.panels.base import LABEL_STYLE, Panel
 from bpwidgets.panels.colour_legend import ColourLegend
-from bpwidgets.panels.palette import DIVERGING_CMAP, NEUTRAL, SEQUENTIAL_CMAP
+from bpwidgets.panels.palette import DIVERGING_CMAP, MUTED, NEUTRAL, SEQUENTIAL_CMAP
 
 MAX_LAYERS = 4  # weight layers drawn at most
 MAX_WIDTH = 8  # neurons per layer drawn at most
@@ -172,12 +172,13 @@ class NetworkPanel(Panel):
         lr = MAZUR_LEARNING_RATE if self._mazur else 0.1
         controls = {
             "view": widgets.Dropdown(options=[(v, k) for k, v in EDGE_VIEWS.items()],
-                                     value="weight", description="edges show", style=LABEL_STYLE),
+                                     value="weight", description="edges show", style=LABEL_STYLE,
+                                     layout=widgets.Layout(width="260px")),
             "node_view": widgets.Dropdown(options=[(v, k) for k, v in NODE_VIEWS.items()],
                                           value="activation", description="neurons show",
-                                          style=LABEL_STYLE),
+                                          style=LABEL_STYLE, layout=widgets.Layout(width="250px")),
             "weight": widgets.Dropdown(options=list(self._weights), description="weight",
-                                       style=LABEL_STYLE),
+                                       style=LABEL_STYLE, layout=widgets.Layout(width="170px")),
             "lr": widgets.FloatText(value=lr, step=0.05, description="learning rate",
                                     style=LABEL_STYLE, layout=widgets.Layout(width="170px")),
             "steps": widgets.BoundedIntText(value=0, min=0, max=MAX_STEPS,
@@ -268,6 +269,8 @@ class NetworkPanel(Panel):
         self.edge_lines = LineCollection(segments, cmap=DIVERGING_CMAP, norm=self.edge_norm,
                                          capstyle="round", zorder=1)
         self.ax.add_collection(self.edge_lines)
+        # A faint static copy keeps every connection visible where a value is near zero.
+        self.ax.add_collection(LineCollection(segments, colors=MUTED, linewidths=2.2, zorder=0.8))
         # The selected weight is outlined: a wider line beneath its edge.
         (self.selected_halo,) = self.ax.plot([], [], color=SELECTED_OUTLINE,
                                              solid_capstyle="round", zorder=0.5)
