@@ -5,13 +5,15 @@ The "matmul floor" is the time of the step's matrix products alone (h @ W forwar
 δ Wᵀ backward), timed on the same arrays: no implementation of the step can beat it, and
 its share of our step time shows how much is left for everything else.
 
-This machine sets OPENBLAS_CORETYPE=Haswell and OPENBLAS_L2_SIZE, which slow numpy's
+``--threads N`` sets both sides to N threads (on a busy machine 1 is the fairer reading: a
+waiting OpenMP thread spins). This machine sets OPENBLAS_CORETYPE=Haswell and OPENBLAS_L2_SIZE, which slow numpy's
 matrix products; for a second reading run
 ``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_mlp.py``.
 """
 
 from __future__ import annotations
 
+import argparse
 import ctypes
 import os
 import statistics
@@ -103,31 +105,42 @@ def matmul_floor(net, X, Y, loss):
     return products
 
 
-def openblas_info():
-    """OpenBLAS's thread count and CPU kernel as numpy loaded it."""
+def openblas_library():
+    """numpy's OpenBLAS as a ctypes library (found in this process's memory map), or None."""
     with open("/proc/self/maps") as maps:
         paths = [line.split()[-1] for line in maps if "openblas" in line.lower()]
-    if not paths:
-        return "?", "?"
-    lib = ctypes.CDLL(paths[0])
+    return ctypes.CDLL(paths[0]) if paths else None
+
+
+def openblas_function(lib, name):
+    """OpenBLAS's ``name`` under the prefixes numpy's wheels use, or None."""
     for prefix in ("scipy_openblas_", "openblas_"):
         for suffix in ("64_", ""):
-            threads = getattr(lib, f"{prefix}get_num_threads{suffix}", None)
-            corename = getattr(lib, f"{prefix}get_corename{suffix}", None)
-            if threads and corename:
-                corename.restype = ctypes.c_char_p
-                return threads(), corename().decode()
-    return "?", "?"
+            function = getattr(lib, f"{prefix}{name}{suffix}", None) if lib else None
+            if function is not None:
+                return function
+    return None
 
 
-def main():
+def main(argv=None):
     import torch  # benchmark-only baseline, never a package dependency
 
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for both numpy's OpenBLAS and torch (default: numpy's)")
+    args = parser.parse_args(argv)
+    lib = openblas_library()
+    get_threads = openblas_function(lib, "get_num_threads")
+    corename = openblas_function(lib, "get_corename")
+    if args.threads:
+        openblas_function(lib, "set_num_threads")(args.threads)
+    threads = get_threads() if get_threads else os.cpu_count()
+    if corename:
+        corename.restype = ctypes.c_char_p
     torch.set_default_dtype(torch.float64)
-    threads, corename = openblas_info()
-    torch.set_num_threads(threads if isinstance(threads, int) else os.cpu_count())
-    print(f"numpy {np.__version__}: OpenBLAS {corename} kernels, {threads} threads "
-          f"(OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}, "
+    torch.set_num_threads(threads)
+    print(f"numpy {np.__version__}: OpenBLAS {corename().decode() if corename else '?'} kernels, "
+          f"{threads} threads (OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}, "
           f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', 'unset')})")
     print(f"torch {torch.__version__}: {torch.get_num_threads()} threads; float64 on both sides")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())

@@ -21,6 +21,12 @@ from bpwidgets.core.losses import bce_sigmoid_delta, check_target, loss_function
 from bpwidgets.core.validate import check_choice, check_finite_array
 
 
+def quiet_overflow():
+    """A context in which inf/nan arise without warnings: an exploding network is a lesson,
+    reported through ``Gradients.finite``, not a flood of RuntimeWarnings."""
+    return np.errstate(over="ignore", invalid="ignore", divide="ignore")
+
+
 @dataclass(frozen=True)
 class Gradients:
     """Everything one backward pass computes; lists hold one entry per layer (input first for
@@ -195,38 +201,40 @@ class MLP:
             )
         return X
 
-    def _layer_activation(self, layer: int) -> str:
-        return self._output_activation if layer == len(self.weights) - 1 else self._activation
-
     def _forward(self, X):
-        """Return the lists (activations, preactivations) without checking X."""
+        """Return the lists (activations, preactivations) without checking X.
+
+        Callers wrap this in ``np.errstate`` so an exploding network yields inf/nan quietly."""
+        functions = [ACTIVATIONS[self._activation].f] * (len(self.weights) - 1)
+        functions.append(ACTIVATIONS[self._output_activation].f)
         activations, preactivations = [X], []
         h = X
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            for layer, (W, b) in enumerate(zip(self.weights, self.biases, strict=True)):
-                z = h @ W
-                z += b
-                h = ACTIVATIONS[self._layer_activation(layer)].f(z)
-                preactivations.append(z)
-                activations.append(h)
+        for W, b, f in zip(self.weights, self.biases, functions, strict=True):
+            z = h @ W
+            z += b
+            h = f(z)
+            preactivations.append(z)
+            activations.append(h)
         return activations, preactivations
 
     def forward(self, X) -> np.ndarray:
         """The network's output for a batch X of shape (batch, n_in)."""
-        return self._forward(self._check_inputs(X))[0][-1]
+        X = self._check_inputs(X)
+        with quiet_overflow():
+            return self._forward(X)[0][-1]
 
     def forward_trace(self, X) -> tuple:
         """``(activations, preactivations)`` for a batch: h⁰ = X, h¹, ..., and z¹, ..., zᴸ."""
-        activations, preactivations = self._forward(self._check_inputs(X))
+        X = self._check_inputs(X)
+        with quiet_overflow():
+            activations, preactivations = self._forward(X)
         return tuple(activations), tuple(preactivations)
 
     def loss(self, X, Y, loss="mse") -> float:
         """The loss of the network's output on (X, Y), without a backward pass."""
-        X = self._check_inputs(X)
-        Y = self._check_targets(loss, Y, len(X))
-        output = self._forward(X)[0][-1]
-        with np.errstate(over="ignore", invalid="ignore"):
-            return loss_function(loss).value(output, Y)
+        X, Y = self.check_data(X, Y, loss)
+        with quiet_overflow():
+            return loss_function(loss).value(self._forward(X)[0][-1], Y)
 
     def check_data(self, X, Y, loss="mse") -> tuple:
         """Return (X, Y) as the arrays ``gradients`` uses; ValueError naming what is wrong."""
@@ -244,12 +252,11 @@ class MLP:
     # --- backward -------------------------------------------------------------------------
     def gradients(self, X, Y, loss="mse") -> Gradients:
         """Forward and backward pass on (X, Y): the loss and dL/dW, dL/db, δ for every layer."""
-        X = self._check_inputs(X)
-        Y = self._check_targets(loss, Y, len(X))
-        activations, preactivations = self._forward(X)
+        X, Y = self.check_data(X, Y, loss)
         n_layers = len(self.weights)
         dW, db, deltas = [None] * n_layers, [None] * n_layers, [None] * n_layers
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        with quiet_overflow():
+            activations, preactivations = self._forward(X)
             value = loss_function(loss).value(activations[-1], Y)
             delta = self._output_delta(loss, activations[-1], preactivations[-1], Y)
             for layer in reversed(range(n_layers)):
