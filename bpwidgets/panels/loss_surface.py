@@ -285,6 +285,11 @@ class LossSurfacePanel(Panel):
     dpi = 90
 
     def __init__(self, *, hide=(), **state):
+        mode = state.get("mode", "quadratic")
+        if mode in MODE_DEFAULTS:  # the mode's own start, lr and steps, unless given
+            defaults = {**MODE_DEFAULTS[mode], "step": state.get("steps", 0)}
+            defaults["step"] = defaults["step"] or defaults["steps"]
+            state = {**defaults, **state}
         self._user_hidden = {hide} if isinstance(hide, str) else set(hide)
         self._cache_key = None
         self._cache = None

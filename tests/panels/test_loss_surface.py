@@ -218,3 +218,13 @@ def test_export_grid_covers_every_mode_in_few_frames():
     assert grid["mode"] == ["quadratic", "rosenbrock", "saddle", "linear_regression",
                             "network_filter", "network_pca"]
     assert len(grid["mode"]) * len(grid["view"]) <= 12
+
+
+def test_constructing_with_a_mode_starts_from_that_modes_defaults():
+    panel = LossSurfacePanel(mode="rosenbrock")
+    assert (panel.state["start_x"], panel.state["start_y"]) == (-1.5, 2.0)
+    assert panel.state["lr"] == pytest.approx(0.001)
+    assert panel.state["step"] == panel.state["steps"] == 300
+    given = LossSurfacePanel(mode="rosenbrock", lr=0.002, steps=50)
+    assert given.state["lr"] == pytest.approx(0.002)
+    assert given.state["step"] == given.state["steps"] == 50
