@@ -252,10 +252,11 @@ def lean_axes(ax, nbins=5) -> None:
 
 
 def log_ticks(axis, low: float, high: float) -> None:
-    """At most about six labelled ticks on a log axis: 1-2-5 steps within two decades."""
+    """At most about six labelled ticks on a log axis: 1-2-5 or 1-3 steps over few decades."""
     decades = np.log10(high / low)
-    if decades <= 2:
-        axis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+    if decades <= 3:
+        subs = (1.0, 2.0, 5.0) if decades <= 1.5 else (1.0, 3.0)
+        axis.set_major_locator(ticker.LogLocator(subs=subs))
         axis.set_major_formatter(ticker.FormatStrFormatter("%g"))
     else:
         axis.set_major_locator(ticker.LogLocator(numticks=6))
@@ -319,9 +320,9 @@ class LossSurfacePanel(Panel):
             "step": widgets.IntSlider(value=40, min=0, max=MAX_STEPS, description="step",
                                       **slider),
             "play": widgets.Play(value=0, min=0, max=40, interval=120, description="play"),
-            "start_x": widgets.FloatSlider(value=-1.6, min=-2, max=2, step=0.05,
+            "start_x": widgets.FloatSlider(value=-1.6, min=-3, max=3, step=0.05,
                                            description="start x", **slider),
-            "start_y": widgets.FloatSlider(value=1.5, min=-2, max=2, step=0.05,
+            "start_y": widgets.FloatSlider(value=1.5, min=-3, max=3, step=0.05,
                                            description="start y", **slider),
             "lambda1": widgets.FloatLogSlider(value=1.0, min=-1, max=2, step=0.05,
                                               description="λ₁", **log),
