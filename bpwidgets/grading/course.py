@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 COURSE_ID = "bpwidgets"
-# nbgrader stamps every new gradebook by running `alembic` in a subprocess (~2 s); the first
-# empty gradebook made in this process is kept and copied into later courses instead.
+# nbgrader stamps every new gradebook by running `alembic` in a subprocess (~2 s); one empty
+# gradebook is made per process and copied into every course instead.
 _empty_gradebook: bytes | None = None
 _LESSON_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
@@ -35,6 +35,21 @@ def check_lesson_id(lesson) -> str:
             f"lesson id must be letters, digits, '_', '.' or '-' (a file stem like 01_intro); got {lesson!r}"
         )
     return lesson
+
+
+def empty_gradebook() -> bytes:
+    """Return the bytes of an empty gradebook for this course, made by nbgrader once per process."""
+    global _empty_gradebook
+    if _empty_gradebook is None:
+        from nbgrader.api import Gradebook
+
+        with tempfile.TemporaryDirectory(prefix="bpwidgets-gradebook-") as folder:
+            path = Path(folder) / "gradebook.db"
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # SQLAlchemy chatter from nbgrader's gradebook
+                Gradebook(f"sqlite:///{path}", COURSE_ID).close()
+            _empty_gradebook = path.read_bytes()
+    return _empty_gradebook
 
 
 @dataclass(frozen=True)
@@ -55,8 +70,7 @@ class TemporaryCourse:
         self._tmp = tempfile.TemporaryDirectory(prefix="bpwidgets-course-")
         self.root = Path(self._tmp.name)
         self._api = None
-        if _empty_gradebook is not None:
-            self.gradebook_path.write_bytes(_empty_gradebook)
+        self.gradebook_path.write_bytes(empty_gradebook())
 
     def __enter__(self) -> TemporaryCourse:
         return self
@@ -94,24 +108,12 @@ class TemporaryCourse:
         """The course's sqlite gradebook."""
         return self.root / "gradebook.db"
 
-    def _remember_empty_gradebook(self) -> None:
-        """Keep a copy of this course's gradebook while it is still empty (see _empty_gradebook)."""
-        global _empty_gradebook
-        if _empty_gradebook is None:
-            from nbgrader.api import Gradebook
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                Gradebook(f"sqlite:///{self.gradebook_path}", COURSE_ID).close()
-            _empty_gradebook = self.gradebook_path.read_bytes()
-
     @property
     def api(self):
         """The ``NbGraderAPI`` bound to this course (created on first use)."""
         if self._api is None:
             from nbgrader.apps import NbGraderAPI
 
-            self._remember_empty_gradebook()
             self._api = NbGraderAPI(config=self._config())
             self._api.log.setLevel(logging.ERROR)
         return self._api
