@@ -132,6 +132,7 @@ class ChainRulePanel(Panel):
         self._fixed_root = isinstance(root_or_expression, Value)
         self._key = None
         controls = self._navigation_controls()
+        self._navigation_names = [*controls, "expression"]
         if self._fixed_root:
             self._walk = walkthrough(root_or_expression)
         else:
@@ -141,7 +142,7 @@ class ChainRulePanel(Panel):
                 style=LABEL_STYLE, layout=widgets.Layout(width="340px"))
             self._inputs_box = widgets.HBox(layout=widgets.Layout(flex_flow="row wrap"))
             defaults = CS231N_CIRCUIT_INPUTS if root_or_expression is None else {}
-            for name in expression_inputs(text):
+            for name in _check_input_names(expression_inputs(text), controls):
                 value = state.pop(name, defaults.get(name, DEFAULT_INPUT))
                 controls[name] = self._input_control(name, value)
             self._inputs_box.children = [controls[n] for n in expression_inputs(text)]
@@ -229,7 +230,7 @@ class ChainRulePanel(Panel):
 
     def _update_walkthrough(self) -> None:
         text = self.controls["expression"].value
-        names = expression_inputs(text)
+        names = _check_input_names(expression_inputs(text), self._navigation_names)
         self._sync_input_controls(names)
         key = self._cache_key(self.controls)
         if key == self._key:
@@ -424,6 +425,17 @@ def _wrap(name: str) -> str:
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _check_input_names(names: list[str], reserved) -> list[str]:
+    """Return ``names``; ValueError if an input would share its name with a panel control."""
+    clashes = [name for name in names if name in reserved or name == "expression"]
+    if clashes:
+        raise ValueError(
+            f"input names must differ from the panel's controls ({', '.join(map(repr, reserved))}"
+            f"); got {clashes[0]!r} — rename that input"
+        )
+    return names
 
 
 def _expression_argument(given, state: dict) -> str:

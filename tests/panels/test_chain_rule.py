@@ -174,6 +174,15 @@ def test_too_wide_graph_is_an_error():
         ChainRulePanel(wide)
 
 
+def test_input_named_like_a_control_is_an_error():
+    with pytest.raises(ValueError, match="got 'step' — rename that input"):
+        ChainRulePanel("step * 2")
+    panel = ChainRulePanel()
+    panel.controls["expression"].value = "play + 1"
+    assert "got 'play'" in panel.error
+    assert panel.controls["play"].value == 0
+
+
 def test_bad_expression_at_construction_raises():
     with pytest.raises(ValueError, match="syntax error"):
         ChainRulePanel("x +* y")
