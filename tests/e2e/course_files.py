@@ -35,3 +35,11 @@ def copy_course(root: Path) -> Path:
                 ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
             )
     return root
+
+
+def first_panel_lesson() -> str | None:
+    """The first lesson that shows a bpwidgets panel (None while no lesson does)."""
+    for name in lesson_names():
+        if "Panel(" in (LESSON_SOURCE_DIR / name).read_text(encoding="utf-8"):
+            return name
+    return None

@@ -33,7 +33,7 @@ CHROMIUM_ARGS = [
 # Timeouts in milliseconds: generous for a loaded 2-core machine, but bounded.
 OPEN_TIMEOUT = 90_000
 RUN_TIMEOUT = 240_000
-CONTROL_TIMEOUT = 20_000
+CONTROL_TIMEOUT = 15_000
 UI_TIMEOUT = 15_000
 
 NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"
@@ -51,17 +51,33 @@ CONTROL_KINDS = (
 )
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+BLANK_SPREAD = 2.0  # grey-level standard deviation below which a picture counts as blank
+
+
 def code_cell_count(notebook_path: Path) -> int:
     """The number of non-empty code cells (the ones a run-all gives an execution count)."""
     notebook = nbformat.read(notebook_path, as_version=4)
     return sum(1 for cell in notebook.cells if cell.cell_type == "code" and cell.source.strip())
 
 
-def open_in_lab(page: Page, url: str) -> None:
-    """Open a JupyterLab notebook URL and wait until its kernel is idle."""
+def open_notebook(page: Page, url: str) -> None:
+    """Open a notebook URL (JupyterLab or Notebook 7) and wait until its kernel is idle."""
     page.goto(url)
     page.wait_for_selector(f"{NOTEBOOK} .jp-Notebook", timeout=OPEN_TIMEOUT)
     wait_for_idle_kernel(page)
+
+
+def stored_widget_views(notebook_path: Path) -> int:
+    """How many widget outputs the stored (executed) notebook shows."""
+    notebook = nbformat.read(notebook_path, as_version=4)
+    return sum(
+        1
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if WIDGET_VIEW in output.get("data", {})
+    )
 
 
 def lab_url(notebook_name: str) -> str:
@@ -169,6 +185,11 @@ def error_texts(page: Page, scope: str = NOTEBOOK) -> list[str]:
     )
 
 
+def rendered_widget_views(page: Page, scope: str = NOTEBOOK) -> int:
+    """How many cell outputs in ``scope`` hold a rendered widget."""
+    return page.locator(f"{scope} .jp-OutputArea-output:has(> .jupyter-widgets)").count()
+
+
 def panel_outputs(page: Page, scope: str = NOTEBOOK) -> list[Locator]:
     """Every cell output that holds a widget image (one per displayed panel)."""
     outputs = page.locator(f"{scope} .jp-OutputArea-output").filter(
@@ -239,14 +260,9 @@ def _inside_play(control: Locator) -> bool:
 
 
 def operate(kind: str, control: Locator) -> None:
-    """Change one control as a student would: a key press, another option, or a click."""
+    """Change one control as a student would: drag a slider, pick another option, or click."""
     if kind == "slider":
-        now, top = control.evaluate(
-            "h => [Number(h.getAttribute('aria-valuenow')), Number(h.getAttribute('aria-valuemax'))]"
-        )
-        key = "ArrowLeft" if now >= top else "ArrowRight"
-        control.focus()
-        control.press(key)
+        drag_slider_handle(control)
         return
     if kind == "dropdown":
         options = control.evaluate("s => [...s.options].map(o => o.value)")
@@ -255,6 +271,23 @@ def operate(kind: str, control: Locator) -> None:
         control.select_option(choice)
         return
     control.click()
+
+
+def drag_slider_handle(handle: Locator, distance: float = 40.0) -> None:
+    """Drag a slider's handle sideways with the mouse, towards the side with more room."""
+    handle.scroll_into_view_if_needed()
+    now, low, high = handle.evaluate(
+        """h => ['aria-valuenow', 'aria-valuemin', 'aria-valuemax']
+            .map(name => Number(h.getAttribute(name)))"""
+    )
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    direction = -1.0 if now - low > high - now else 1.0
+    mouse = handle.page.mouse
+    mouse.move(x, y)
+    mouse.down()
+    mouse.move(x + direction * distance, y, steps=5)
+    mouse.up()
 
 
 def control_label(control: Locator) -> str:
@@ -298,3 +331,36 @@ def change_picture_with_a_control(page: Page, output: Locator) -> str:
         if control_changes_picture(page, image, kind, control):
             return tried[-1]
     raise AssertionError(f"no control changed the panel's picture; tried: {tried or 'none'}")
+
+
+def check_panels(page: Page, folder: Path, scope: str = NOTEBOOK) -> list[str]:
+    """Assert every panel picture is decoded, not blank, and changed by one of its controls.
+
+    Saves each panel's screenshot (before and after the control) in ``folder``; returns the
+    control that changed each panel's picture.
+    """
+    wait_for_loaded_images(page, scope)
+    folder.mkdir(parents=True, exist_ok=True)
+    changed_by = []
+    for index, output in enumerate(panel_outputs(page, scope)):
+        image = output.locator(WIDGET_IMAGE).first
+        state = image_state(image)
+        assert state.complete and state.natural_width > 0, f"panel {index}: image not decoded"
+        spread = pixel_spread(image.screenshot())
+        assert spread > BLANK_SPREAD, f"panel {index}: picture is blank (spread {spread:.2f})"
+        output.screenshot(path=str(folder / f"panel-{index}.png"))
+        changed_by.append(change_picture_with_a_control(page, output))
+        output.screenshot(path=str(folder / f"panel-{index}-after-control.png"))
+    return changed_by
+
+
+def run_all_without_errors(page: Page, notebook_path: Path) -> None:
+    """Restart the kernel and run all cells of the open notebook; assert the run was clean."""
+    expected_cells = code_cell_count(notebook_path)
+    restart_and_run_all(page, expected_cells)
+    errors = error_texts(page)
+    assert not errors, (
+        f"{notebook_path.name} shows errors after Restart Kernel and Run All:\n"
+        + "\n---\n".join(errors)
+    )
+    assert executed_cell_count(page) == expected_cells
