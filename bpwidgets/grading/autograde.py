@@ -133,7 +133,7 @@ def _result(path: Path, lesson: str | None, items=(), error: str | None = None) 
 
 
 def _nbgrader_reason(outcome: dict) -> str:
-    """Return the last meaningful line of a failed nbgrader run's log or traceback."""
+    """Return the first error line of a failed nbgrader run's log (else of its traceback)."""
     text = outcome.get("log") or outcome.get("error") or ""
     errors = [line for line in text.splitlines() if line.startswith("[ERROR]")]
     lines = errors or [line for line in text.splitlines() if line.strip()]
@@ -155,22 +155,33 @@ def grade_submissions(
         except SubmissionError as error:
             results[index] = _result(path, None, error=str(error))
     with TemporaryCourse(timeout=timeout) as course:
-        generated: dict[str, str | None] = {}
+        problems: dict[str, str | None] = {}  # lesson -> why its source could not be prepared
         for number, (index, path, lesson) in enumerate(queue, start=1):
-            if lesson not in generated:
-                generated[lesson] = _generate(course, lesson, source_dir / f"{lesson}.ipynb")
-            if generated[lesson] is not None:
-                results[index] = _result(path, lesson, error=generated[lesson])
+            if lesson not in problems:
+                problems[lesson] = _generate(course, lesson, source_dir / f"{lesson}.ipynb")
+            if problems[lesson] is not None:
+                results[index] = _result(path, lesson, error=problems[lesson])
                 continue
             started = time.perf_counter()
-            results[index] = _grade_one(course, path, lesson, f"student{index:04d}", timeout)
-            result = results[index]
-            outcome = f"{result.score:g}/{result.max_score:g}" if result.graded else "not graded"
+            results[index] = _grade_safely(course, path, lesson, f"student{index:04d}", timeout)
             _progress(
-                f"[{number}/{len(queue)}] {path} ({lesson}): {outcome} "
+                f"[{number}/{len(queue)}] {path} ({lesson}): {_outcome(results[index])} "
                 f"in {time.perf_counter() - started:.1f} s"
             )
     return results
+
+
+def _outcome(result: SubmissionResult) -> str:
+    """Return '3/4' for a graded submission, else 'not graded'."""
+    return f"{result.score:g}/{result.max_score:g}" if result.graded else "not graded"
+
+
+def _grade_safely(course, path: Path, lesson: str, student: str, timeout: int) -> SubmissionResult:
+    """Grade one submission; any failure becomes its error, so the others still get graded."""
+    try:
+        return _grade_one(course, path, lesson, student, timeout)
+    except Exception as error:  # a grading failure must never stop the batch
+        return _result(path, lesson, error=f"grading failed: {type(error).__name__}: {error}")
 
 
 def _generate(course, lesson: str, source: Path) -> str | None:

@@ -67,7 +67,8 @@ def _as_number_array(name: str, student) -> np.ndarray:
     except (TypeError, ValueError, OverflowError):
         array = None
     if array is None:
-        _fail(f"{name} must be an array of numbers; got {_describe(student)}")
+        hint = " — did you mean its .data or .grad?" if hasattr(student, "grad") else ""
+        _fail(f"{name} must be an array of numbers; got {_describe(student)}{hint}")
     nonfinite = ~np.isfinite(array)
     if np.any(nonfinite):
         first = tuple(int(i) for i in np.argwhere(nonfinite)[0])

@@ -205,6 +205,13 @@ def test_non_numeric_answers_fail_with_a_message_not_a_crash(value, fragment):
     assert fragment in failure(check_array, "a", value, [1.0, 2.0])
 
 
+def test_a_value_object_is_pointed_to_its_data_and_grad():
+    from bpwidgets.core.value import Value
+
+    message = failure(check_scalar, "loss", Value(2.0), 2.0)
+    assert "got Value" in message and "did you mean its .data or .grad?" in message
+
+
 def test_scalar_where_array_expected(layer):
     message = failure(check_array, "dW", 0.0, layer["dW"])
     assert "you returned a single number where an array was expected" in message
