@@ -51,6 +51,14 @@ def _describe(value) -> str:
     return f"{type(value).__name__} {text[:60] + '...' if len(text) > 60 else text}"
 
 
+def _holds_text(value) -> bool:
+    """True for arrays or lists of strings, which numpy would silently parse as numbers."""
+    try:
+        return np.asarray(value).dtype.kind in "USV"
+    except (TypeError, ValueError):
+        return False
+
+
 def _as_number_array(name: str, student) -> np.ndarray:
     """Return ``student`` as a float64 array or fail with a message about what came instead."""
     student = _evaluate(name, student)
@@ -58,7 +66,7 @@ def _as_number_array(name: str, student) -> np.ndarray:
         _fail(f"{name} is None — did your function forget to `return` its result?")
     if student is NotImplemented or student is Ellipsis:
         _fail(f"{name} is {student!r} — fill in your answer")
-    if isinstance(student, (str, bytes, Mapping, set)):
+    if isinstance(student, (str, bytes, Mapping, set)) or _holds_text(student):
         _fail(f"{name} must be an array of numbers; got {_describe(student)}")
     try:
         if np.iscomplexobj(student):
@@ -203,11 +211,21 @@ def check_scalar(
     batch_size: int | None = None,
 ) -> None:
     """Pass if the number ``student`` ≈ ``expected``; a size-1 array counts as a number."""
+    reference = check_finite_array("expected", expected)
+    if reference.size != 1:
+        raise ValueError(f"expected must be a single number; got shape {reference.shape}")
     value = _as_number_array(name, student)
     if value.size != 1:
         _fail(f"{name} must be a single number; got an array of shape {value.shape}")
     _succeed(
-        _compare(name, value.reshape(()), expected, rtol=rtol, atol=atol, batch_size=batch_size)
+        _compare(
+            name,
+            value.reshape(()),
+            reference.reshape(()),
+            rtol=rtol,
+            atol=atol,
+            batch_size=batch_size,
+        )
     )
 
 

@@ -194,6 +194,8 @@ def test_nan_entries_are_located(layer):
     ("value", "fragment"),
     [
         ("abc", "got str 'abc'"),
+        (["1.0", "2.0"], "got list ['1.0', '2.0']"),
+        (np.array(["1.0", "2.0"]), "must be an array of numbers"),
         ([[1, 2], [3]], "must be an array of numbers"),
         ({"a": 1}, "got dict"),
         (1 + 2j, "real numbers"),
@@ -231,6 +233,13 @@ def test_check_scalar_accepts_numbers_and_size_one_arrays(capsys):
     check_scalar("loss", 0.25, 0.25)
     check_scalar("loss", np.array([[0.25]]), 0.25)
     assert capsys.readouterr().out.count("loss is correct") == 2
+
+
+def test_check_scalar_accepts_a_size_one_expected_value(capsys):
+    check_scalar("loss", 0.5, np.array([0.5]))
+    assert "loss is correct" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="expected must be a single number"):
+        check_scalar("loss", 0.5, [0.5, 1.0])
 
 
 def test_check_scalar_rejects_arrays_and_names_the_batch_factor():
