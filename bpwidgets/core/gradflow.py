@@ -127,10 +127,9 @@ def gradient_flow(
 ) -> GradientFlow:
     """Build a deep MLP (``build_deep_network``), train ``steps`` full-batch SGD steps at ``lr``,
     then measure its gradient flow (``lr`` also sets the update ratio). Deterministic for a seed."""
-    every = max(_check_steps(steps), 1)
-    return gradient_flow_during_training(
-        depth, width, activation, init, batch, seed, lr, steps, every, n_inputs, n_outputs, bins
-    )[-1]
+    net, X, Y = build_deep_network(depth, width, activation, init, batch, seed, n_inputs, n_outputs)
+    steps = _check_steps(steps)
+    return _train_and_measure(net, X, Y, lr, steps, {steps}, bins, init)[0]
 
 
 def gradient_flow_during_training(
@@ -152,15 +151,20 @@ def gradient_flow_during_training(
     One training run: each picture reuses the backward pass of its training step.
     """
     net, X, Y = build_deep_network(depth, width, activation, init, batch, seed, n_inputs, n_outputs)
-    lr = check_positive("lr", lr)
     steps = _check_steps(steps)
     every = check_positive_int("every", every)
+    return _train_and_measure(net, X, Y, lr, steps, set(range(0, steps + 1, every)), bins, init)
+
+
+def _train_and_measure(net, X, Y, lr, steps, measured_steps, bins, init) -> tuple:
+    """Full-batch SGD for ``steps`` steps; the gradient flow at each of ``measured_steps``."""
+    lr = check_positive("lr", lr)
     bins = check_positive_int("bins", bins)
     optimizer = SGD(lr)
     flows = []
     for step in range(steps + 1):
         grads = net.gradients(X, Y)
-        if step % every == 0:
+        if step in measured_steps:
             flows.append(_flow_from_gradients(net, grads, lr, bins, init, step))
         if step < steps:
             with np.errstate(all="ignore"):  # a diverging run is shown, not warned about
