@@ -7,7 +7,15 @@ Run it after editing a lesson, then regenerate the student copies with ``bpwidge
 
 Outputs are stored so ``pytest --nbval`` can compare a fresh run against them. Widget state is
 not stored (panels carry a PNG fallback instead) and neither are per-cell timestamps, so
-re-running an unchanged lesson changes nothing but the timing-dependent outputs.
+re-running an unchanged lesson changes nothing but the timing-dependent outputs. Check a lesson
+the way the test suite does (``tests/notebooks/test_nbval.py``):
+
+    python -m pytest --nbval --nbval-current-env \
+        --nbval-sanitize-with tests/notebooks/nbval_sanitize.cfg notebooks/source/02_*.ipynb
+
+Cells tagged ``raises-exception`` (exercises and their feedback) fail in the student copies
+until solved; cells tagged ``nbval-ignore-output`` show panels, whose descriptions belong to the
+panels' own tests.
 """
 
 from __future__ import annotations

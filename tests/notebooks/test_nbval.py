@@ -21,13 +21,14 @@ STUDENT_DIR = REPO_ROOT / "notebooks"
 LESSONS = sorted(path.stem for path in SOURCE_DIR.glob("*.ipynb"))
 LESSON_SECTIONS = ("**Goal.**", "## Explore", "## Explanation", "## Exercises", "## Summary")
 RUN_TIMEOUT = 300  # seconds for one notebook under nbval; a lesson takes a few seconds
+SANITIZE = Path(__file__).with_name("nbval_sanitize.cfg")  # masks rounding noise in check lines
 
 
 def run_nbval(notebook: Path, mode: str) -> subprocess.CompletedProcess:
     """Run ``pytest --nbval`` (or ``--nbval-lax``) on one notebook in a fresh interpreter."""
     command = [
         sys.executable, "-m", "pytest", mode, "--nbval-current-env", "-p", "no:cacheprovider",
-        "-q", "-o", "addopts=", str(notebook),
+        "--nbval-sanitize-with", str(SANITIZE), "-q", "-o", "addopts=", str(notebook),
     ]
     return subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True,
                           timeout=RUN_TIMEOUT)
