@@ -143,14 +143,15 @@ def _compare(
         batch_size = check_positive_int("batch_size", batch_size)
     array = _as_number_array(name, student)
     _check_shape_of(name, array, reference.shape, dims)
-    max_diff = float(np.max(np.abs(array - reference))) if array.size else 0.0
-    rel = relative_error(array, reference)
+    with np.errstate(over="ignore", invalid="ignore"):  # huge answers: differences overflow to inf
+        difference = np.abs(array - reference)
+        rel = relative_error(array, reference)
+        close = np.allclose(array, reference, rtol=rtol, atol=atol)
+    max_diff = float(np.max(difference)) if array.size else 0.0
     band = f"relative error {rel:.2g} ({classify(rel)[0]})"
-    if np.allclose(array, reference, rtol=rtol, atol=atol):
+    if close:
         return f"{name} is correct (max abs difference {max_diff:.3g}, {band})"
-    where = tuple(
-        int(i) for i in np.unravel_index(np.argmax(np.abs(array - reference)), array.shape)
-    )
+    where = tuple(int(i) for i in np.unravel_index(np.argmax(difference), array.shape))
     location = f" at index {where}" if array.ndim else ""
     message = f"{name} is wrong: max abs difference {max_diff:.3g}{location}, {band}"
     hint = diagnose(

@@ -32,9 +32,10 @@ def _close(actual: np.ndarray, target: np.ndarray, rtol: float, atol: float) -> 
 def _fitted_scale(student: np.ndarray, expected: np.ndarray) -> float | None:
     """Return k minimising |student − k·expected|, or None when expected is all zeros."""
     norm = float(np.sum(expected * expected))
-    if norm == 0.0:
+    if norm == 0.0 or not np.isfinite(norm):
         return None
-    return float(np.sum(student * expected)) / norm
+    k = float(np.sum(student * expected)) / norm
+    return k if np.isfinite(k) else None
 
 
 def scale_hint(student, expected, batch_size=None, rtol=1e-5, atol=1e-8) -> str | None:
@@ -131,9 +132,10 @@ def diagnose(
     atol: float = 1e-8,
 ) -> str | None:
     """Return a hint naming the most likely classic mistake, or None when none fits."""
-    return (
-        update_hint(student, expected, previous, rtol, atol)
-        or transpose_hint(student, expected, rtol, atol)
-        or local_derivative_hint(student, expected, local_derivative, rtol, atol)
-        or scale_hint(student, expected, batch_size, rtol, atol)
-    )
+    with np.errstate(all="ignore"):  # huge wrong answers overflow; they just match no hypothesis
+        return (
+            update_hint(student, expected, previous, rtol, atol)
+            or transpose_hint(student, expected, rtol, atol)
+            or local_derivative_hint(student, expected, local_derivative, rtol, atol)
+            or scale_hint(student, expected, batch_size, rtol, atol)
+        )

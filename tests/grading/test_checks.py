@@ -7,6 +7,9 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from bpwidgets.grading.checks import (
     check_array,
@@ -207,6 +210,12 @@ def test_non_numeric_answers_fail_with_a_message_not_a_crash(value, fragment):
     assert fragment in failure(check_array, "a", value, [1.0, 2.0])
 
 
+def test_huge_answers_fail_cleanly_without_overflow_warnings():
+    message = failure(check_array, "g", [1e308, 1.0], [-1e308, 1.0])
+    assert "g is wrong: max abs difference inf at index (0,)" in message
+    assert "opposite sign" not in message
+
+
 def test_a_value_object_is_pointed_to_its_data_and_grad():
     from bpwidgets.core.value import Value
 
@@ -287,6 +296,39 @@ def test_messages_name_the_cs231n_band_of_the_relative_error():
     assert "relative error 0.001 (suspicious)" in failure(
         check_array, "g", [1.002, 2.0], expected, rtol=1e-6
     )
+
+
+ANY_ANSWER = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**400), max_value=10**400)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.complex_numbers()
+    | st.text(max_size=3),
+    lambda children: st.lists(children, max_size=4) | st.tuples(children, children),
+    max_leaves=12,
+)
+ANY_ARRAY = hnp.arrays(
+    np.float64,
+    hnp.array_shapes(min_dims=0, max_dims=3, max_side=3),
+    elements=st.floats(allow_nan=True, allow_infinity=True),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(answer=ANY_ANSWER | ANY_ARRAY)
+def test_any_answer_passes_or_fails_with_feedback_never_crashes(answer):
+    expected = np.array([[1.0, -2.0, 3.0], [0.5, 0.0, -1e300]])
+    for check, args in (
+        (check_array, ("a", answer, expected)),
+        (check_scalar, ("s", answer, 2.0)),
+        (check_shape, ("w", answer, (2, 3))),
+        (check_gradients, ([answer], [expected])),
+    ):
+        try:
+            check(*args, batch_size=2) if check is check_array else check(*args)
+        except AssertionError as feedback:
+            assert str(feedback)
 
 
 def test_checks_import_without_widgets_or_matplotlib():
