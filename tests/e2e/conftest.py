@@ -11,7 +11,7 @@ import re
 
 import pytest
 from course_files import ARTIFACT_DIR, copy_course
-from jupyter_server import JupyterServer
+from lab_server import JupyterServer
 
 VIEWPORT = {"width": 1400, "height": 1000}
 
