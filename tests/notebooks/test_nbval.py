@@ -120,3 +120,43 @@ def test_grading_gives_solutions_full_marks_and_untouched_copies_zero(tmp_path):
         solved, untouched = reports[("source", lesson)], reports[("notebooks", lesson)]
         assert solved["max_score"] > 0 and solved["score"] == solved["max_score"], solved
         assert untouched["score"] == 0 and untouched["max_score"] == solved["max_score"], untouched
+
+
+# A classic mistake planted in one solution: (lesson, correct line, wrong line, grade_id, words
+# the feedback must contain, whether the lesson's other exercises still pass).
+PLANTED_MISTAKES = [
+    ("02_backprop_by_hand", "return weight - learning_rate * grad",
+     "return weight + learning_rate * grad", "ex_sgd_step_tests", "uphill", True),
+    ("03_vectorised_backprop", "return dZ @ W.T, X.T @ dZ, dZ.sum(axis=0)",
+     "return dZ @ W.T, dZ.T @ X, dZ.sum(axis=0)", "ex_dense_backward_tests", "transpose", True),
+    # Every later exercise of lesson 06 trains with forward_backward, so they all fail with it.
+    ("06_train_end_to_end", 'dA = (dZ @ params["W2"].T) * (1.0 - hidden**2)',
+     'dA = dZ @ params["W2"].T', "ex_forward_backward_tests", "W1 is wrong", False),
+]
+
+
+@pytest.mark.slow
+def test_grading_catches_a_planted_mistake_and_names_it(tmp_path):
+    submissions = []
+    for lesson, right, wrong, *_ in PLANTED_MISTAKES:
+        notebook = nbformat.read(SOURCE_DIR / f"{lesson}.ipynb", as_version=4)
+        cells = [cell for cell in notebook.cells if right in cell.source]
+        assert len(cells) == 1, f"{lesson}: the solution line {right!r} changed"
+        cells[0].source = cells[0].source.replace(right, wrong)
+        submission = tmp_path / f"{lesson}.ipynb"
+        nbformat.write(notebook, submission)
+        submissions.append(str(submission))
+    result = subprocess.run(
+        [sys.executable, "-m", "bpwidgets", "grade", *submissions, "--json", "--source",
+         str(SOURCE_DIR)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120 * len(submissions),
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    reports = {r["lesson"]: r for r in json.loads(result.stdout)}
+    for lesson, _, _, grade_id, hint, others_pass in PLANTED_MISTAKES:
+        items = {item["grade_id"]: item for item in reports[lesson]["items"]}
+        assert items[grade_id]["score"] == 0, items[grade_id]
+        assert hint in items[grade_id]["feedback"], items[grade_id]["feedback"]
+        if others_pass:
+            others = [item for key, item in items.items() if key != grade_id]
+            assert all(item["score"] == item["max_score"] for item in others), others
