@@ -54,6 +54,7 @@ _EXPORTS = {
     "flow_statistics": "gradflow",
     "build_deep_network": "gradflow",
     "saturated_fraction": "gradflow",
+    "initial_layers": "gradflow",
     "Surface": "surface",
     "LossLine": "surface",
     "loss_surface": "surface",

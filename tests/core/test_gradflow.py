@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 
 from bpwidgets.core.gradflow import (
+    HISTOGRAM_SAMPLE,
     build_deep_network,
     flow_statistics,
     gradient_flow,
     gradient_flow_during_training,
+    initial_layers,
     saturated_fraction,
 )
 from bpwidgets.core.init import weight_variance
@@ -262,3 +264,41 @@ def test_bad_input_names_the_parameter(kwargs, named):
 def test_every_must_be_positive():
     with pytest.raises(ValueError, match="every"):
         gradient_flow_during_training(depth=2, width=4, steps=3, every=0)
+
+
+def test_a_subsampled_histogram_matches_the_full_one():
+    # dL/dW of two 256-wide layers has 65,536 entries: binned on a fixed subsample
+    flow = gradient_flow(depth=3, width=256, activation="tanh", init="xavier", batch=32, seed=5)
+    net, X, Y = build_deep_network(3, 256, "tanh", "xavier", batch=32, seed=5)
+    grads = net.gradients(X, Y)
+    hist = flow.weight_grads.histograms
+    assert hist.examined[1] == HISTOGRAM_SAMPLE < grads.weights[1].size
+    np.testing.assert_array_equal(hist.counts.sum(axis=1) + hist.zeros, hist.examined)
+    np.testing.assert_allclose(  # norms stay exact over every entry
+        flow.weight_grads.norm, [np.linalg.norm(g) for g in grads.weights], rtol=1e-12
+    )
+    for layer in (1, 2):
+        full, _ = np.histogram(np.log10(np.abs(grads.weights[layer])), bins=hist.edges)
+        sample_share = hist.counts[layer] / hist.counts[layer].sum()
+        full_share = full / full.sum()
+        assert np.abs(sample_share - full_share).max() < 0.01  # ≈ 5 standard errors
+        assert 0.5 * np.abs(sample_share - full_share).sum() < 0.03  # total variation
+    again = gradient_flow(depth=3, width=256, activation="tanh", init="xavier", batch=32, seed=5)
+    np.testing.assert_array_equal(again.weight_grads.histograms.counts, hist.counts)
+
+
+def test_remembered_weights_give_the_fresh_networks_picture():
+    config = {"depth": 4, "width": 16, "init": "he", "batch": 8, "seed": 7}
+    for activation in ("relu", "tanh"):  # the second call reuses the first one's weights
+        net, X, Y = build_deep_network(activation=activation, **config)
+        fresh = flow_statistics(net, X, Y)
+        remembered = gradient_flow(activation=activation, **config)
+        np.testing.assert_array_equal(remembered.deltas.norm, fresh.deltas.norm)
+        np.testing.assert_array_equal(remembered.update_ratio, fresh.update_ratio)
+    before = gradient_flow(**config)
+    trained = gradient_flow(steps=5, lr=0.1, **config)  # training must not touch the shared layers
+    after = gradient_flow(**config)
+    assert not np.allclose(trained.deltas.norm, before.deltas.norm)
+    np.testing.assert_array_equal(after.deltas.norm, before.deltas.norm)
+    weights, _ = initial_layers((16, 16, 16, 16, 16, 1), "he", 7)
+    assert not weights[0].flags.writeable
