@@ -4,7 +4,8 @@ Two additions, nothing else changes (timeouts, interrupts and error capture stay
 
 - a kernel that dies (``os._exit``, a segfault) or stays busy after the timeout's interrupt no
   longer fails the whole submission: the cell responsible and every later code cell get an
-  error output saying so, so the tests that ran before still score their points;
+  error output saying so, so the tests that ran before still score their points (a cell whose
+  output merely arrived late, the kernel being idle again, does not stop the run);
 - before each autograded test cell the check modules are dropped from ``sys.modules``, so the
   test cell's own ``from bpwidgets.grading.checks import ...`` loads them fresh from disk even
   if a student cell patched or deleted them.
@@ -12,7 +13,11 @@ Two additions, nothing else changes (timeouts, interrupts and error capture stay
 
 from __future__ import annotations
 
+import time
+from queue import Empty
+
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.util import run_sync
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import Execute
@@ -82,9 +87,25 @@ class GuardedExecute(Execute):
         except DeadKernelError:
             self._stop_reason = _death_reason(index)
         except CellTimeoutError:
+            if self._kernel_answers():  # only its output was slow to arrive: carry on
+                return cell, resources
             self._stop_reason = _stuck_reason(index, self.timeout)
         cell.outputs.append(_error_output(self._stop_reason))
         return cell, resources
+
+    def _kernel_answers(self, patience: float = 3.0) -> bool:
+        """True when the kernel replies to a kernel_info request, i.e. it is not busy."""
+        msg_id = self.kc.kernel_info()
+        get_reply = run_sync(self.kc.shell_channel.get_msg)
+        deadline = time.monotonic() + patience
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                reply = get_reply(timeout=left)
+            except Empty:
+                return False
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return True
+        return False
 
     def _forget_trusted_modules(self) -> None:
         """Silently drop the check modules from the kernel's ``sys.modules``."""
