@@ -4,7 +4,7 @@ Layer l computes ``z = h @ W + b`` and ``h_next = f(z)``; ``weights[l]`` has sha
 (n_in, n_out). Backpropagation (Wikipedia's notation, δ = dL/dz):
 
     δᴸ   = dL/dy ⊙ f'(zᴸ)
-    dWˡ  = hˡ⁻¹ᵀ δˡ            dbˡ = Σ_batch δˡ
+    dWˡ  = hˡ⁻¹ᵀ δˡ            dbˡ = 1ᵀ δˡ = Σ_batch δˡ   (a bias weighs a constant input 1)
     δˡ⁻¹ = (δˡ Wˡᵀ) ⊙ f'(zˡ⁻¹)
 """
 
@@ -255,6 +255,7 @@ class MLP:
         X, Y = self.check_data(X, Y, loss)
         n_layers = len(self.weights)
         dW, db, deltas = [None] * n_layers, [None] * n_layers, [None] * n_layers
+        ones = np.ones(len(X))  # the constant input each bias multiplies
         with quiet_overflow():
             activations, preactivations = self._forward(X)
             value = loss_function(loss).value(activations[-1], Y)
@@ -262,7 +263,7 @@ class MLP:
             for layer in reversed(range(n_layers)):
                 deltas[layer] = delta
                 dW[layer] = activations[layer].T @ delta
-                db[layer] = delta.sum(axis=0)
+                db[layer] = ones @ delta  # Σ over the batch, as a product like dW's (and faster)
                 if layer > 0:  # δˡ⁻¹ = (δˡ Wˡᵀ) ⊙ f'(zˡ⁻¹), multiplied in place
                     delta = delta @ self.weights[layer].T
                     delta *= slope(self.activation, preactivations[layer - 1], activations[layer])
