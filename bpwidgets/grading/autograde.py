@@ -218,7 +218,17 @@ def _positive_int(text: str) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the options of ``bpwidgets grade``."""
-    parser.add_argument("submissions", nargs="+", type=Path, metavar="SUBMISSION.ipynb")
+    parser.epilog = (
+        "exit status: 0 when every submission was graded (whatever its score), "
+        "1 when any could not be, 2 for usage errors"
+    )
+    parser.add_argument(
+        "submissions",
+        nargs="+",
+        type=Path,
+        metavar="SUBMISSION.ipynb",
+        help="notebooks to grade (read only: graded as copies)",
+    )
     parser.add_argument(
         "--json", action="store_true", help="print a JSON list, one object per submission"
     )
