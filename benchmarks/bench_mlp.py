@@ -140,9 +140,9 @@ def main(argv=None):
     torch.set_default_dtype(torch.float64)
     torch.set_num_threads(threads)
     print(f"numpy {np.__version__}: OpenBLAS {corename().decode() if corename else '?'} kernels, "
-          f"{threads} threads (OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}, "
+          f"threads={threads} (OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}, "
           f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', 'unset')})")
-    print(f"torch {torch.__version__}: {torch.get_num_threads()} threads; float64 on both sides")
+    print(f"torch {torch.__version__}: threads={torch.get_num_threads()}; float64 on both sides")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"machine: {os.cpu_count()} CPUs, load average {load} (other work skews the ratios)\n")
     header = (f"{'case':<17}{'batch':>6}{'loss':>15}{'numpy µs':>11}{'torch µs':>11}"
