@@ -339,7 +339,9 @@ class LossSurfacePanel(Panel):
     def arrange_controls(self):
         """Three rows: what surface, how to descend, where to start / surface parameters."""
         c = self.controls
-        widgets.jslink((c["play"], "value"), (c["step"], "value"))
+        # Linked in the kernel, step first: the link copies step into play, never play's 0 into
+        # step (a jslink did that in the browser, so panels opened at step 0).
+        widgets.link((c["step"], "value"), (c["play"], "value"))
         wrap = widgets.Layout(flex_flow="row wrap", align_items="center")
         return [
             widgets.HBox([c["mode"], c["view"]], layout=wrap),

@@ -366,7 +366,7 @@ class NetworkPanel(Panel):
             for value, circle, text in zip(layer_values, circles, texts, strict=True):
                 if np.isfinite(value):
                     colour = cmap((value - low) / (high - low))
-                    text.set_text(f"{value:.{self._digits}g}")
+                    text.set_text(compact_number(value, self._digits))
                 else:  # δ is not defined for inputs
                     colour = (1, 1, 1, 1)
                     text.set_text("–")
@@ -405,3 +405,11 @@ def _neuron_positions(sizes) -> list[list[tuple[float, float]]]:
 def _is_dark(rgba) -> bool:
     r, g, b = rgba[:3]
     return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45
+
+
+def compact_number(value: float, digits: int) -> str:
+    """A number short enough for a neuron circle: 0.2593, -0.7414, but -7.0e-3, not -0.007021."""
+    if value == 0 or abs(value) >= 0.01:
+        return f"{value:.{digits}g}"
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return f"{mantissa}e{int(exponent)}"

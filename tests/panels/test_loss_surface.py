@@ -228,3 +228,12 @@ def test_constructing_with_a_mode_starts_from_that_modes_defaults():
     given = LossSurfacePanel(mode="rosenbrock", lr=0.002, steps=50)
     assert given.state["lr"] == pytest.approx(0.002)
     assert given.state["step"] == given.state["steps"] == 50
+
+
+def test_play_follows_step_and_never_resets_it():
+    from bpwidgets.panels.loss_surface import LossSurfacePanel
+
+    panel = LossSurfacePanel(step=25)
+    assert panel.controls["step"].value == 25 and panel.controls["play"].value == 25
+    panel.controls["play"].value = 7
+    assert panel.controls["step"].value == 7
