@@ -6,30 +6,21 @@
 
 from __future__ import annotations
 
-import importlib
+from bpwidgets.core.lazy_exports import lazy_exports
 
 __version__ = "0.1.0"
 
-# Public name -> module that defines it; resolved lazily by __getattr__ below.
-_LAZY = {
-    "Value": "bpwidgets.core.value",
-    "MLP": "bpwidgets.core.mlp",
-    "ChainRulePanel": "bpwidgets.panels.chain_rule",
-    "NetworkPanel": "bpwidgets.panels.network",
-    "GradientFlowPanel": "bpwidgets.panels.gradient_flow",
-    "LossSurfacePanel": "bpwidgets.panels.loss_surface",
-    "PlaygroundPanel": "bpwidgets.panels.playground",
+# Public name -> module that defines it (relative to this package), imported on first use.
+_EXPORTS = {
+    "Value": "core.value",
+    "MLP": "core.mlp",
+    "ChainRulePanel": "panels.chain_rule",
+    "NetworkPanel": "panels.network",
+    "GradientFlowPanel": "panels.gradient_flow",
+    "LossSurfacePanel": "panels.loss_surface",
+    "PlaygroundPanel": "panels.playground",
 }
 
-__all__ = ["__version__", *_LAZY]
+__all__ = ["__version__", *_EXPORTS]
 
-
-def __getattr__(name: str):
-    """Import a public name on first use, keeping ``import bpwidgets`` fast."""
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'bpwidgets' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

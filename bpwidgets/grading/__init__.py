@@ -6,7 +6,7 @@ the nbgrader machinery behind ``bpwidgets release`` and ``bpwidgets grade`` load
 
 from __future__ import annotations
 
-import importlib
+from bpwidgets.core.lazy_exports import lazy_exports
 
 # Public name -> defining module (relative to this package). One row per public name.
 _EXPORTS = {
@@ -20,14 +20,4 @@ _EXPORTS = {
 
 __all__ = list(_EXPORTS)
 
-
-def __getattr__(name: str):
-    """Import the module that defines ``name`` on first use."""
-    if name in _EXPORTS:
-        module = importlib.import_module(f"{__name__}.{_EXPORTS[name]}")
-        return getattr(module, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
+from bpwidgets.core.lazy_exports import lazy_exports
 
 _EXPORTS = {
     "ChainRulePanel": "chain_rule",
@@ -14,14 +14,4 @@ _EXPORTS = {
 
 __all__ = list(_EXPORTS)
 
-
-def __getattr__(name: str):
-    """Import the module that defines ``name`` on first use."""
-    if name in _EXPORTS:
-        module = importlib.import_module(f"{__name__}.{_EXPORTS[name]}")
-        return getattr(module, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
