@@ -4,8 +4,10 @@
    persistent artists and encodes the PNG. The baseline is the naive way, interleaved frame by
    frame so both see the same machine load: a new Figure with every artist built from scratch
    on each change (same computation), saved with ``savefig(format="png")``. The gradient-flow
-   panel's memory of recent results is cleared before every frame, so both sides compute.
-   Targets: median ≤ 50 ms; gradient flow at depth 50 × width 512 ≤ 150 ms.
+   panel's memory of recent results is cleared before every frame, so both sides compute; the
+   core's remembered initial weights (``initial_layers``) are cleared too, except for controls
+   that keep the weights of the previous frame (activation, batch, steps, lr).
+   Targets: median ≤ 50 ms; gradient flow at depth 50 × width 512 ≤ 150 ms, one row per control.
 2. Network slice at 51 × 51: ``loss_surface`` on the panel's trained 2-8-8-1 network, and the
    whole panel change (training run + slice + redraw). Target ≤ 0.5 s.
 3. Playground: ``panel.step(20)`` = 20 training steps and one redraw, on 2-8-8-1 with 200
@@ -35,10 +37,13 @@ import numpy as np  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from bpwidgets.core.gradflow import initial_layers  # noqa: E402
 from bpwidgets.core.surface import loss_surface  # noqa: E402
 from bpwidgets.panels.gradient_flow import GradientFlowPanel, cached_flow  # noqa: E402
 from bpwidgets.panels.loss_surface import LossSurfacePanel, train_network  # noqa: E402
 from bpwidgets.panels.playground import PlaygroundPanel  # noqa: E402
+
+KEEPS_WEIGHTS = ("activation", "batch", "steps", "lr")  # gradient-flow controls: same weights
 
 
 def naive_png(panel) -> bytes:
@@ -61,8 +66,14 @@ def scenarios(quick: bool):
          ["tanh", "relu", "sigmoid", "softsign"], None),
         ("GradientFlow 10×64: seed", GradientFlowPanel, "seed", range(20), None),
         ("GradientFlow 10×64: depth", GradientFlowPanel, "depth", range(8, 14), None),
-        ("GradientFlow 50×512 (batch 16): seed", lambda: GradientFlowPanel(**big), "seed",
-         range(20), 3 if quick else 6),
+        *(
+            (f"GradientFlow 50×512 (batch 16): {control}", lambda: GradientFlowPanel(**big),
+             control, values, 3 if quick else 6)
+            for control, values in [("seed", range(20)),
+                                    ("activation", ["tanh", "relu", "sigmoid", "softsign"]),
+                                    ("depth", range(45, 51)),
+                                    ("init", ["standard", "xavier", "he", "normal"])]
+        ),
         ("LossSurface quadratic: lr", LossSurfacePanel, "lr", np.geomspace(0.01, 0.3, 9), None),
         ("LossSurface quadratic: step", LossSurfacePanel, "step", range(0, 41, 3), None),
         ("LossSurface quadratic 3 optimisers: lr",
@@ -86,12 +97,19 @@ def measure(make, control, values, repeat: int):
     for _ in range(repeat):
         value = next(cycle)
         naive_panel.controls[control].value = value  # sets the state (its own redraw not timed)
-        cached_flow.cache_clear()  # neither side may reuse the other's gradient_flow result
+        _forget_results(control)  # neither side may reuse the other's gradient_flow result
         slow.append(_timed(lambda: naive_png(naive_panel)))
-        cached_flow.cache_clear()
+        _forget_results(control)
         fast.append(_timed(lambda value=value: _set(panel, control, value)))
         assert panel.error == "", panel.error
     return np.array(fast), np.array(slow)
+
+
+def _forget_results(control) -> None:
+    """Clear the gradient-flow memory, and the initial weights unless ``control`` keeps them."""
+    cached_flow.cache_clear()
+    if control not in KEEPS_WEIGHTS:
+        initial_layers.cache_clear()
 
 
 def _set(panel, control, value) -> bytes:

@@ -310,8 +310,8 @@ def _layer_statistics(arrays, scale, bins, edges=None) -> LayerStatistics:
     A layer holding inf/nan entries gets norm inf and std, mean nan; its finite entries are
     still binned.
     """
-    moments = [_moments(a) for a in arrays]
-    examined = [_histogram_sample(a) for a in arrays]
+    # layer by layer, so that the sample is drawn while the layer is still in the CPU's cache
+    moments, examined = zip(*((_moments(a), _histogram_sample(a)) for a in arrays), strict=True)
     finite = [_finite_values(v) for v in examined]
     binned = [_log_magnitudes(v) for v in finite] if scale == LOG_SCALE else finite
     if edges is None:

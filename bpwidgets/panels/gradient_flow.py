@@ -172,6 +172,7 @@ class GradientFlowPanel(Panel):
         self.gradient_curves = self._setup_density(
             self.ax_gradients, "Back-propagated gradients δˡ", "log₁₀ |δ|")
         self.layer_legend = None
+        self.legend_layers = None  # the layers the legend lists, to rebuild it only on change
 
     def _setup_norms(self, ax):
         ax.set_yscale("log")
@@ -204,7 +205,7 @@ class GradientFlowPanel(Panel):
                                          alpha=0.8)
         ax.set_ylim(0, 1)
         ax.yaxis.set_major_formatter(ticker.PercentFormatter(1.0, decimals=0))
-        ax.set_title("Saturated units per layer", fontsize=10)
+        ax.set_title("Saturated units per layer", fontsize=10, y=1.0)  # y: no auto-placing
         ax.set_xlabel("layer")
         self.saturation_note = ax.text(0.03, 0.96, "", transform=ax.transAxes, ha="left",
                                        va="top", fontsize=8, color=NEUTRAL)
@@ -215,7 +216,7 @@ class GradientFlowPanel(Panel):
         curves = [ax.plot([], [], lw=1.5)[0] for _ in range(MAX_CURVES)]
         ax.empty_note = ax.text(0.5, 0.5, "no finite values to bin", transform=ax.transAxes,
                                 ha="center", va="center", color=HIGHLIGHT, fontsize=9)
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize=10, y=1.0)  # a fixed y spares measuring the tick labels
         ax.set_xlabel(xlabel)
         ax.set_ylabel("density")
         lean_axes(ax)
@@ -296,6 +297,10 @@ class GradientFlowPanel(Panel):
         ax.empty_note.set_visible(peak == 0)
 
     def _draw_layer_legend(self, chosen) -> None:
+        """The legend of the shown layers; their labels and colours change only with the depth."""
+        if self.legend_layers == tuple(chosen):
+            return
+        self.legend_layers = tuple(chosen)
         if self.layer_legend is not None:
             self.layer_legend.remove()
         handles = self.activation_curves[: len(chosen)]
