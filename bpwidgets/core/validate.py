@@ -51,7 +51,7 @@ def check_finite_array(name: str, array, ndim: int | None = None) -> np.ndarray:
         raise ValueError(f"{name} must be an array of numbers; got {type(array).__name__}") from error
     if ndim is not None and result.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D; got shape {result.shape}")
-    if not np.all(np.isfinite(result)):
+    if not np.isfinite(result).all():
         bad = int(np.size(result) - np.count_nonzero(np.isfinite(result)))
         raise ValueError(f"{name} must contain only finite numbers; got {bad} NaN/inf entries")
     return result
