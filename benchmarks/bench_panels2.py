@@ -67,12 +67,15 @@ def scenarios(quick: bool):
         ("GradientFlow 10×64: seed", GradientFlowPanel, "seed", range(20), None),
         ("GradientFlow 10×64: depth", GradientFlowPanel, "depth", range(8, 14), None),
         *(
-            (f"GradientFlow 50×512 (batch 16): {control}", lambda: GradientFlowPanel(**big),
+            (f"GradientFlow 50×512 (batch 16): {label}", lambda: GradientFlowPanel(**big),
              control, values, 3 if quick else 6)
-            for control, values in [("seed", range(20)),
-                                    ("activation", ["tanh", "relu", "sigmoid", "softsign"]),
-                                    ("depth", range(45, 51)),
-                                    ("init", ["standard", "xavier", "he", "normal"])]
+            for label, control, values in [
+                ("seed", "seed", range(20)),
+                ("activation", "activation", ["tanh", "relu", "sigmoid", "softsign"]),
+                ("depth", "depth", range(45, 51)),
+                ("init standard↔xavier", "init", ["standard", "xavier"]),
+                ("init he↔normal", "init", ["he", "normal"]),  # normal draws: slower
+            ]
         ),
         ("LossSurface quadratic: lr", LossSurfacePanel, "lr", np.geomspace(0.01, 0.3, 9), None),
         ("LossSurface quadratic: step", LossSurfacePanel, "step", range(0, 41, 3), None),
