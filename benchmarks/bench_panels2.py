@@ -18,7 +18,7 @@ counts time spent waiting for a core. BLAS runs on one thread (set below, before
 on a loaded 2-core machine OpenBLAS threads spin against each other and make small matrix
 products and SVDs many times slower.
 
-    python benchmarks/bench_panels2.py             # about a minute
+    python benchmarks/bench_panels2.py             # about 70 seconds
     python benchmarks/bench_panels2.py --repeat 40
 """
 
@@ -67,14 +67,14 @@ def scenarios(quick: bool):
         ("GradientFlow 10×64: seed", GradientFlowPanel, "seed", range(20), None),
         ("GradientFlow 10×64: depth", GradientFlowPanel, "depth", range(8, 14), None),
         *(
-            (f"GradientFlow 50×512 (batch 16): {label}", lambda: GradientFlowPanel(**big),
+            (f"GradientFlow 50×512 batch 16: {label}", lambda: GradientFlowPanel(**big),
              control, values, 3 if quick else 6)
             for label, control, values in [
                 ("seed", "seed", range(20)),
                 ("activation", "activation", ["tanh", "relu", "sigmoid", "softsign"]),
                 ("depth", "depth", range(45, 51)),
-                ("init standard↔xavier", "init", ["standard", "xavier"]),
-                ("init he↔normal", "init", ["he", "normal"]),  # normal draws: slower
+                ("init uniform", "init", ["standard", "xavier"]),
+                ("init normal", "init", ["he", "normal"]),  # N(0, σ²) draws: slower
             ]
         ),
         ("LossSurface quadratic: lr", LossSurfacePanel, "lr", np.geomspace(0.01, 0.3, 9), None),
