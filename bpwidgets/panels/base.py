@@ -95,6 +95,10 @@ from bpwidgets.panels.text_sprites import SpriteCanvasAgg
 
 # Give every control label room, so descriptions are not clipped to the default 90 px.
 LABEL_STYLE = {"description_width": "initial"}
+# Keyword arguments every panel slider takes: recompute on release, not while dragging.
+SLIDER_OPTIONS = {"style": LABEL_STYLE, "continuous_update": False}
+# The same for FloatLogSlider, with a base-10 scale and a compact readout.
+LOG_SLIDER_OPTIONS = {"base": 10, **SLIDER_OPTIONS, "readout_format": ".3g"}
 
 # Largest IntSlider range the default export grid enumerates value by value.
 MAX_GRID_STEPS = 60

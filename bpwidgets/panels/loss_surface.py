@@ -40,7 +40,7 @@ from bpwidgets.core.toy_surfaces import (
     divergence_step,
 )
 from bpwidgets.core.train import train
-from bpwidgets.panels.base import LABEL_STYLE, Panel
+from bpwidgets.panels.base import LABEL_STYLE, LOG_SLIDER_OPTIONS, SLIDER_OPTIONS, Panel
 from bpwidgets.panels.palette import HIGHLIGHT, LINE_CYCLE, NEUTRAL, OKABE_ITO, SEQUENTIAL_CMAP
 
 MODES = {
@@ -305,8 +305,6 @@ class LossSurfacePanel(Panel):
 
     @staticmethod
     def _make_controls() -> dict:
-        slider = {"style": LABEL_STYLE, "continuous_update": False}
-        log = {"base": 10, "style": LABEL_STYLE, "continuous_update": False, "readout_format": ".3g"}
         return {
             "mode": widgets.Dropdown(options=[(label, name) for name, label in MODES.items()],
                                      value="quadratic", description="surface", style=LABEL_STYLE),
@@ -315,25 +313,25 @@ class LossSurfacePanel(Panel):
             "optimizer": widgets.SelectMultiple(options=OPTIMIZERS, value=("sgd",), rows=4,
                                                 description="optimiser", style=LABEL_STYLE),
             "lr": widgets.FloatLogSlider(value=0.15, min=-4, max=1, step=0.05,
-                                         description="lr", **log),
-            "steps": widgets.IntSlider(value=40, min=1, max=MAX_STEPS, description="steps", **slider),
+                                         description="lr", **LOG_SLIDER_OPTIONS),
+            "steps": widgets.IntSlider(value=40, min=1, max=MAX_STEPS, description="steps", **SLIDER_OPTIONS),
             "step": widgets.IntSlider(value=40, min=0, max=MAX_STEPS, description="step",
-                                      **slider),
+                                      **SLIDER_OPTIONS),
             "play": widgets.Play(value=0, min=0, max=40, interval=120, description="play"),
             "start_x": widgets.FloatSlider(value=-1.6, min=-3, max=3, step=0.05,
-                                           description="start x", **slider),
+                                           description="start x", **SLIDER_OPTIONS),
             "start_y": widgets.FloatSlider(value=1.5, min=-3, max=3, step=0.05,
-                                           description="start y", **slider),
+                                           description="start y", **SLIDER_OPTIONS),
             "lambda1": widgets.FloatLogSlider(value=1.0, min=-1, max=2, step=0.05,
-                                              description="λ₁", **log),
+                                              description="λ₁", **LOG_SLIDER_OPTIONS),
             "lambda2": widgets.FloatLogSlider(value=10.0, min=-1, max=2, step=0.05,
-                                              description="λ₂", **log),
+                                              description="λ₂", **LOG_SLIDER_OPTIONS),
             "angle": widgets.FloatSlider(value=0.0, min=0, max=90, step=5,
-                                         description="angle °", **slider),
+                                         description="angle °", **SLIDER_OPTIONS),
             "resolution": widgets.IntSlider(value=31, min=11, max=51, step=2,
-                                            description="grid", **slider),
+                                            description="grid", **SLIDER_OPTIONS),
             "span": widgets.FloatSlider(value=1.0, min=0.2, max=3.0, step=0.1,
-                                        description="span", **slider),
+                                        description="span", **SLIDER_OPTIONS),
         }
 
     def arrange_controls(self):

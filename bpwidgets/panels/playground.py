@@ -27,7 +27,7 @@ from bpwidgets.core.mlp import MLP
 from bpwidgets.core.optim import OPTIMIZERS, make_optimizer
 from bpwidgets.core.train import train
 from bpwidgets.core.validate import check_positive_int
-from bpwidgets.panels.base import LABEL_STYLE, Panel
+from bpwidgets.panels.base import LABEL_STYLE, LOG_SLIDER_OPTIONS, SLIDER_OPTIONS, Panel
 from bpwidgets.panels.loss_surface import log_ticks
 from bpwidgets.panels.palette import DIVERGING_CMAP, NEUTRAL, OKABE_ITO
 
@@ -85,29 +85,26 @@ class PlaygroundPanel(Panel):
 
     @staticmethod
     def _make_controls() -> dict:
-        slider = {"style": LABEL_STYLE, "continuous_update": False}
-        log = {"base": 10, "style": LABEL_STYLE, "continuous_update": False,
-               "readout_format": ".3g"}
         return {
             "dataset": widgets.Dropdown(options=DATASETS, value="moons", description="data",
                                         style=LABEL_STYLE),
             "noise": widgets.FloatSlider(value=0.1, min=0.0, max=0.5, step=0.05,
-                                         description="noise", **slider),
+                                         description="noise", **SLIDER_OPTIONS),
             "layers": widgets.IntSlider(value=2, min=0, max=6, description="hidden layers",
-                                        **slider),
+                                        **SLIDER_OPTIONS),
             "neurons": widgets.IntSlider(value=8, min=1, max=16, description="neurons",
-                                         **slider),
+                                         **SLIDER_OPTIONS),
             "activation": widgets.Dropdown(options=list(ACTIVATIONS), value="tanh",
                                            description="activation", style=LABEL_STYLE),
             "optimizer": widgets.Dropdown(options=OPTIMIZERS, value="sgd",
                                           description="optimiser", style=LABEL_STYLE),
             "lr": widgets.FloatLogSlider(value=0.3, min=-3, max=0.5, step=0.1,
-                                         description="lr", **log),
+                                         description="lr", **LOG_SLIDER_OPTIONS),
             "l2": widgets.Dropdown(options=L2_CHOICES, value=0.0, description="L2",
                                    style=LABEL_STYLE),
             "batch_size": widgets.IntSlider(value=10, min=1, max=POINTS, description="batch",
-                                            **slider),
-            "seed": widgets.IntSlider(value=0, min=0, max=20, description="seed", **slider),
+                                            **SLIDER_OPTIONS),
+            "seed": widgets.IntSlider(value=0, min=0, max=20, description="seed", **SLIDER_OPTIONS),
             "play": widgets.Play(value=0, min=0, max=10**6, interval=100, show_repeat=False,
                                  description="train"),
             "step": widgets.Button(description=f"+{STEPS_PER_FRAME} steps"),
