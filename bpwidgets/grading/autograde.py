@@ -16,9 +16,9 @@ import sys
 import time
 from pathlib import Path
 
+from bpwidgets.grading.course import DEFAULT_SOURCE, add_source_argument, source_is_folder
 from bpwidgets.grading.report import ItemResult, SubmissionResult
 
-DEFAULT_SOURCE = Path("notebooks/source")
 DEFAULT_TIMEOUT = 30
 
 
@@ -242,23 +242,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help=f"time limit per cell (default: {DEFAULT_TIMEOUT})",
     )
-    parser.add_argument(
-        "--source",
-        type=Path,
-        default=DEFAULT_SOURCE,
-        metavar="DIR",
-        help=f"folder of instructor source notebooks (default: {DEFAULT_SOURCE})",
-    )
+    add_source_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     """Grade the submissions and print the report; 0 if all were graded, 1 if not, 2 on misuse."""
     from bpwidgets.grading.report import to_json, to_table, write_csv
 
-    if not args.source.is_dir():
-        print(
-            f"bpwidgets grade: error: --source must be a folder; got {args.source}", file=sys.stderr
-        )
+    if not source_is_folder("grade", args.source):
         return 2
     results = grade_submissions(args.submissions, args.source, args.timeout)
     print(to_json(results) if args.json else to_table(results))

@@ -13,15 +13,18 @@ the current folder or the home directory leaks in). Layout, as nbgrader expects 
 
 from __future__ import annotations
 
+import argparse
 import logging
 import re
 import shutil
+import sys
 import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 COURSE_ID = "bpwidgets"
+DEFAULT_SOURCE = Path("notebooks/source")
 # nbgrader stamps every new gradebook by running `alembic` in a subprocess (~2 s); one empty
 # gradebook is made per process and copied into every course instead.
 _empty_gradebook: bytes | None = None
@@ -35,6 +38,25 @@ def check_lesson_id(lesson) -> str:
             f"lesson id must be letters, digits, '_', '.' or '-' (a file stem like 01_intro); got {lesson!r}"
         )
     return lesson
+
+
+def add_source_argument(parser: argparse.ArgumentParser) -> None:
+    """Declare ``--source DIR``, the folder of instructor source notebooks."""
+    parser.add_argument(
+        "--source",
+        type=Path,
+        default=DEFAULT_SOURCE,
+        metavar="DIR",
+        help=f"folder of instructor source notebooks (default: {DEFAULT_SOURCE})",
+    )
+
+
+def source_is_folder(command: str, source: Path) -> bool:
+    """True if ``source`` is a folder; else print ``bpwidgets <command>: error: ...`` to stderr."""
+    if source.is_dir():
+        return True
+    print(f"bpwidgets {command}: error: --source must be a folder; got {source}", file=sys.stderr)
+    return False
 
 
 def empty_gradebook() -> bytes:

@@ -12,7 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
-DEFAULT_SOURCE = Path("notebooks/source")
+from bpwidgets.grading.course import add_source_argument, source_is_folder
+
 DEFAULT_DEST = Path("notebooks")
 
 
@@ -59,13 +60,7 @@ def write_student_copies(texts: dict[str, str], dest_dir: Path) -> list[Path]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the options of ``bpwidgets release``."""
-    parser.add_argument(
-        "--source",
-        type=Path,
-        default=DEFAULT_SOURCE,
-        metavar="DIR",
-        help=f"folder of instructor source notebooks (default: {DEFAULT_SOURCE})",
-    )
+    add_source_argument(parser)
     parser.add_argument(
         "--dest",
         type=Path,
@@ -82,11 +77,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Release (or with --check, verify) the student copies; return the exit status."""
-    if not args.source.is_dir():
-        print(
-            f"bpwidgets release: error: --source must be a folder; got {args.source}",
-            file=sys.stderr,
-        )
+    if not source_is_folder("release", args.source):
         return 2
     sources = lesson_sources(args.source)
     if not sources:
