@@ -29,6 +29,16 @@ def _close(actual: np.ndarray, target: np.ndarray, rtol: float, atol: float) -> 
         )
 
 
+def _broadcast_or_none(values, shape: tuple) -> np.ndarray | None:
+    """``values`` as float64 broadcast to ``shape``; None if absent or not broadcastable."""
+    if values is None:
+        return None
+    try:
+        return np.broadcast_to(np.asarray(values, dtype=np.float64), shape)
+    except (TypeError, ValueError):
+        return None
+
+
 def _fitted_scale(student: np.ndarray, expected: np.ndarray) -> float | None:
     """Return k minimising |student − k·expected|, or None when expected is all zeros."""
     norm = float(np.sum(expected * expected))
@@ -76,11 +86,8 @@ def transpose_hint(student, expected, rtol=1e-5, atol=1e-8) -> str | None:
 
 def local_derivative_hint(student, expected, local_derivative, rtol=1e-5, atol=1e-8) -> str | None:
     """Name a missing (or doubled) local-derivative factor such as σ'(z) or tanh'(z)."""
-    if local_derivative is None:
-        return None
-    try:
-        local = np.broadcast_to(np.asarray(local_derivative, dtype=np.float64), expected.shape)
-    except (TypeError, ValueError):
+    local = _broadcast_or_none(local_derivative, expected.shape)
+    if local is None:
         return None
     with np.errstate(all="ignore"):
         missing = np.divide(expected, local, out=np.zeros_like(expected), where=local != 0)
@@ -97,11 +104,8 @@ def local_derivative_hint(student, expected, local_derivative, rtol=1e-5, atol=1
 
 def update_hint(student, expected, previous, rtol=1e-5, atol=1e-8) -> str | None:
     """Name a flipped or mis-scaled update step, given the parameter value before the step."""
-    if previous is None:
-        return None
-    try:
-        before = np.broadcast_to(np.asarray(previous, dtype=np.float64), expected.shape)
-    except (TypeError, ValueError):
+    before = _broadcast_or_none(previous, expected.shape)
+    if before is None:
         return None
     student_step, expected_step = student - before, expected - before
     if not np.any(expected_step):
