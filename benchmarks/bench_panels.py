@@ -19,30 +19,15 @@ faster than naive.
 from __future__ import annotations
 
 import argparse
-import io
 import itertools
 import os
-import time
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+from panel_frames import naive_png, set_control, timed
 
 from bpwidgets.core.worked_examples import mazur_value_graph
 from bpwidgets.panels.chain_rule import ChainRulePanel
 from bpwidgets.panels.network import NetworkPanel
-
-
-def naive_png(panel) -> bytes:
-    """Rebuild the panel's figure and every artist from scratch, then savefig: the baseline."""
-    figure = Figure(figsize=panel.figure.get_size_inches(), dpi=panel.dpi)
-    FigureCanvasAgg(figure)
-    panel.figure = figure
-    panel.setup_figure(figure)
-    panel.draw(panel.compute())
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=panel.dpi)
-    return buffer.getvalue()
 
 
 def scenarios():
@@ -69,21 +54,10 @@ def measure(make, control, values, repeat: int):
     for _ in range(repeat):
         value = next(cycle)
         naive_panel.controls[control].value = value  # sets the state (its own redraw not timed)
-        slow.append(_timed(lambda: naive_png(naive_panel)))
-        fast.append(_timed(lambda value=value: _set(panel, control, value)))
+        slow.append(timed(lambda: naive_png(naive_panel)))
+        fast.append(timed(lambda value=value: set_control(panel, control, value)))
         assert panel.error == "", panel.error
     return np.array(fast), np.array(slow)
-
-
-def _set(panel, control, value) -> bytes:
-    panel.controls[control].value = value
-    return panel.image.value
-
-
-def _timed(action) -> tuple[float, float]:
-    wall, cpu = time.perf_counter(), time.process_time()
-    action()
-    return (time.perf_counter() - wall) * 1e3, (time.process_time() - cpu) * 1e3
 
 
 def main(argv=None) -> int:
