@@ -29,13 +29,10 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
-import io  # noqa: E402
 import itertools  # noqa: E402
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from panel_frames import naive_png, set_control, timed  # noqa: E402
 
 from bpwidgets.core.gradflow import initial_layers  # noqa: E402
 from bpwidgets.core.surface import loss_surface  # noqa: E402
@@ -44,18 +41,6 @@ from bpwidgets.panels.loss_surface import LossSurfacePanel, train_network  # noq
 from bpwidgets.panels.playground import PlaygroundPanel  # noqa: E402
 
 KEEPS_WEIGHTS = ("activation", "batch", "steps", "lr")  # gradient-flow controls: same weights
-
-
-def naive_png(panel) -> bytes:
-    """Rebuild the panel's figure and every artist from scratch, then savefig: the baseline."""
-    figure = Figure(figsize=panel.figure.get_size_inches(), dpi=panel.dpi)
-    FigureCanvasAgg(figure)
-    panel.figure = figure
-    panel.setup_figure(figure)
-    panel.draw(panel.compute())
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=panel.dpi)
-    return buffer.getvalue()
 
 
 def scenarios(quick: bool):
@@ -101,9 +86,9 @@ def measure(make, control, values, repeat: int):
         value = next(cycle)
         naive_panel.controls[control].value = value  # sets the state (its own redraw not timed)
         _forget_results(control)  # neither side may reuse the other's gradient_flow result
-        slow.append(_timed(lambda: naive_png(naive_panel)))
+        slow.append(timed(lambda: naive_png(naive_panel)))
         _forget_results(control)
-        fast.append(_timed(lambda value=value: _set(panel, control, value)))
+        fast.append(timed(lambda value=value: set_control(panel, control, value)))
         assert panel.error == "", panel.error
     return np.array(fast), np.array(slow)
 
@@ -114,16 +99,6 @@ def _forget_results(control) -> None:
     if control not in KEEPS_WEIGHTS:
         initial_layers.cache_clear()
 
-
-def _set(panel, control, value) -> bytes:
-    panel.controls[control].value = value
-    return panel.image.value
-
-
-def _timed(action) -> tuple[float, float]:
-    wall, cpu = time.perf_counter(), time.process_time()
-    action()
-    return (time.perf_counter() - wall) * 1e3, (time.process_time() - cpu) * 1e3
 
 
 def control_changes(repeat: int, quick: bool) -> None:
@@ -150,13 +125,13 @@ def network_slices(repeat: int) -> None:
         "loss_surface, PCA of the run": dict(directions="pca", history=run.history, span=1.25),
     }
     for label, options in cases.items():
-        times = [_timed(lambda options=options: loss_surface(
+        times = [timed(lambda options=options: loss_surface(
             run.trained, run.X, run.Y, "bce", resolution=51, **options)) for _ in range(repeat)]
         _slice_row(label, np.array(times))
     for mode in ("network_filter", "network_pca"):
         panel = LossSurfacePanel(mode=mode, resolution=49)
         values = itertools.cycle([0.45, 0.55])
-        times = [_timed(lambda panel=panel, values=values: _set_two(panel, next(values)))
+        times = [timed(lambda panel=panel, values=values: _set_two(panel, next(values)))
                  for _ in range(repeat)]
         _slice_row(f"panel {mode}: lr → train + slice + PNG", np.array(times))
 
@@ -180,12 +155,12 @@ def playground_rate(repeat: int) -> None:
           f"{'per second':>11} {'steps/s':>8}")
     for batch in (10, 100):
         panel = PlaygroundPanel(batch_size=batch)
-        times = np.array([_timed(lambda panel=panel: panel.step(20)) for _ in range(repeat)])
+        times = np.array([timed(lambda panel=panel: panel.step(20)) for _ in range(repeat)])
         median = np.median(times[:, 0])
         print(f"{f'step(20) + redraw, batch {batch}':44} {median:10.1f} "
               f"{np.median(times[:, 1]):8.1f} {1e3 / median:11.1f} {20e3 / median:8.0f}")
         panel = PlaygroundPanel(batch_size=batch)
-        times = np.array([_timed(lambda panel=panel: panel._train(20)) for _ in range(repeat)])
+        times = np.array([timed(lambda panel=panel: panel._train(20)) for _ in range(repeat)])
         median = np.median(times[:, 0])
         print(f"{f'  of which 20 training steps, batch {batch}':44} {median:10.1f} "
               f"{np.median(times[:, 1]):8.1f} {'':>11} {20e3 / median:8.0f}")
