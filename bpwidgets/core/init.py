@@ -6,6 +6,12 @@
 - a number ``std`` >= 0: N(0, std^2), Var = std^2.
 
 Biases start at zero. A layer's weights have shape (n_in, n_out).
+
+Drawing is split in two steps: ``draw_standard`` draws the unscaled values from ``rng`` (U[0, 1)
+for the uniform inits, N(0, 1) for "he" and a std), ``scale_draws`` turns them into weights.
+The split gives exactly the numbers of ``rng.uniform(-limit, limit)`` and ``rng.normal(0, std)``
+(numpy computes those as ``-limit + 2·limit·u`` and ``0 + std·z`` from the same stream), and it
+lets a caller keep the expensive draws and rescale them for another init of the same kind.
 """
 
 from __future__ import annotations
@@ -14,7 +20,10 @@ import math
 
 import numpy as np
 
+from bpwidgets.core.validate import check_choice
+
 INITS = ("standard", "xavier", "he")
+DRAW_KINDS = ("uniform", "normal")  # U[0, 1) and N(0, 1): what draw_standard can draw
 
 
 def check_init(init) -> str | float:
@@ -40,14 +49,34 @@ def weight_variance(init, n_in: int, n_out: int) -> float:
     return init**2
 
 
+def draw_kind(init) -> str:
+    """The unscaled values ``init`` scales: "uniform" (U[0, 1)) or "normal" (N(0, 1))."""
+    return "uniform" if check_init(init) in ("standard", "xavier") else "normal"
+
+
+def draw_standard(kind: str, n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
+    """Draw an (n_in, n_out) float64 matrix of unscaled ``kind`` values from ``rng``."""
+    if check_choice("kind", kind, DRAW_KINDS) == "uniform":
+        return rng.random((n_in, n_out))
+    return rng.standard_normal((n_in, n_out))
+
+
+def scale_draws(init, draws: np.ndarray) -> np.ndarray:
+    """The weights ``init`` makes of ``draw_standard(draw_kind(init), n_in, n_out, rng)``, in a
+    new array: equal bit for bit to drawing them with ``init_weights`` from the same ``rng``."""
+    init = check_init(init)
+    n_in, n_out = draws.shape
+    if init in ("standard", "xavier"):
+        limit = 1.0 / math.sqrt(n_in) if init == "standard" else math.sqrt(6.0 / (n_in + n_out))
+        weights = np.multiply(draws, 2.0 * limit)  # rng.uniform's low + (high - low) · u
+        weights += -limit
+        return weights
+    std = math.sqrt(2.0 / n_in) if init == "he" else init
+    if std == 0.0:
+        return np.zeros((n_in, n_out))  # rng.normal's 0 + 0 · z: +0.0 everywhere, never -0.0
+    return np.multiply(draws, std)
+
+
 def init_weights(init, n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
     """Draw an (n_in, n_out) float64 weight matrix under ``init`` from ``rng``."""
-    init = check_init(init)
-    if init == "standard":
-        limit = 1.0 / math.sqrt(n_in)
-        return rng.uniform(-limit, limit, size=(n_in, n_out))
-    if init == "xavier":
-        limit = math.sqrt(6.0 / (n_in + n_out))
-        return rng.uniform(-limit, limit, size=(n_in, n_out))
-    std = math.sqrt(2.0 / n_in) if init == "he" else init
-    return rng.normal(0.0, std, size=(n_in, n_out))
+    return scale_draws(init, draw_standard(draw_kind(init), n_in, n_out, rng))

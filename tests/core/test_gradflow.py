@@ -15,6 +15,7 @@ from bpwidgets.core.gradflow import (
     gradient_flow_during_training,
     initial_layers,
     saturated_fraction,
+    standard_draws,
 )
 from bpwidgets.core.init import weight_variance
 from bpwidgets.core.mlp import MLP
@@ -302,3 +303,23 @@ def test_remembered_weights_give_the_fresh_networks_picture():
     np.testing.assert_array_equal(after.deltas.norm, before.deltas.norm)
     weights, _ = initial_layers((16, 16, 16, 16, 16, 1), "he", 7)
     assert not weights[0].flags.writeable
+
+
+def test_switching_he_and_std_rescales_the_remembered_draws_exactly():
+    sizes, seed = (16, 16, 16, 1), 9
+    standard_draws.cache_clear()
+    for init in ("he", 0.3, 0.0, "he"):
+        initial_layers.cache_clear()
+        weights, biases = initial_layers(sizes, init, seed)
+        rng = np.random.default_rng(seed)  # MLP's stream, drawn layer by layer as numpy would
+        for W, n_in, n_out in zip(weights, sizes[:-1], sizes[1:], strict=True):
+            std = np.sqrt(2 / n_in) if init == "he" else init
+            np.testing.assert_array_equal(W, rng.normal(0.0, std, size=(n_in, n_out)))
+            assert not W.flags.writeable
+        assert all(not b.any() and not b.flags.writeable for b in biases)
+    info = standard_draws.cache_info()
+    assert (info.misses, info.hits) == (1, 3)  # drawn once, rescaled three times
+    initial_layers.cache_clear()
+    weights, _ = initial_layers(sizes, "xavier", seed)  # another kind: drawn afresh
+    np.testing.assert_array_equal(weights[0], MLP(sizes, init="xavier", seed=seed).weights[0])
+    assert standard_draws.cache_info().misses == 2

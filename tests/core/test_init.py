@@ -7,7 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from bpwidgets.core.init import INITS, init_weights, weight_variance
+from bpwidgets.core.init import (
+    INITS,
+    draw_kind,
+    draw_standard,
+    init_weights,
+    scale_draws,
+    weight_variance,
+)
 
 
 def draw(init, n_in=400, n_out=300, seed=0):
@@ -62,3 +69,38 @@ def test_bad_init_names_the_choices_and_what_came(bad):
 
 def test_inits_table():
     assert INITS == ("standard", "xavier", "he")
+
+
+def numpys_own_draw(init, n_in, n_out, rng):
+    """The weights as rng.uniform / rng.normal draw them, with the papers' limits and stds."""
+    if init in ("standard", "xavier"):
+        limit = 1 / math.sqrt(n_in) if init == "standard" else math.sqrt(6 / (n_in + n_out))
+        return rng.uniform(-limit, limit, size=(n_in, n_out))
+    return rng.normal(0.0, math.sqrt(2 / n_in) if init == "he" else init, size=(n_in, n_out))
+
+
+@pytest.mark.parametrize("init", ["standard", "xavier", "he", 0.3, 2, 0.0])
+def test_drawing_then_scaling_gives_numpys_own_draws_bit_for_bit(init):
+    shapes = [(7, 5), (5, 300), (300, 1)]  # consecutive layers: the stream must stay in step
+    ours, numpys = np.random.default_rng(11), np.random.default_rng(11)
+    for n_in, n_out in shapes:
+        w = init_weights(init, n_in, n_out, ours)
+        expected = numpys_own_draw(init, n_in, n_out, numpys)
+        assert w.dtype == np.float64 and w.shape == (n_in, n_out)
+        np.testing.assert_array_equal(w.view(np.int64), expected.view(np.int64))  # even -0.0
+
+
+def test_one_draw_rescaled_for_each_init_of_its_kind():
+    for kind, inits in [("uniform", ["standard", "xavier"]), ("normal", ["he", 0.3, 0.0])]:
+        draws = draw_standard(kind, 40, 30, np.random.default_rng(5))
+        for init in inits:
+            assert draw_kind(init) == kind
+            expected = numpys_own_draw(init, 40, 30, np.random.default_rng(5))
+            np.testing.assert_array_equal(scale_draws(init, draws), expected)
+    uniform = draw_standard("uniform", 40, 30, np.random.default_rng(5))
+    assert 0 <= uniform.min() and uniform.max() < 1
+
+
+def test_bad_draw_kind_names_the_choices():
+    with pytest.raises(ValueError, match=r"kind must be one of 'uniform', 'normal'; got 'gauss'"):
+        draw_standard("gauss", 2, 2, np.random.default_rng(0))
