@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 
 import ipywidgets as widgets
+import numpy as np
+import PIL.Image
 import pytest
 
-from bpwidgets.panels.base import LABEL_STYLE, Panel
+from bpwidgets.panels.base import LABEL_STYLE, Panel, png_bytes
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -217,3 +220,27 @@ def test_sprite_canvas_applies_text_alpha_once():
         darkest.append(int(np.asarray(figure.canvas.buffer_rgba())[..., 0].min()))
     assert abs(darkest[0] - darkest[1]) <= 3
     assert 100 < darkest[0] < 160  # black at half alpha on white
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA"])
+def test_png_bytes_decodes_to_the_same_pixels(mode):
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 256, size=(7, 5, len(mode)), dtype=np.uint8)
+    png = png_bytes(PIL.Image.fromarray(pixels, mode))
+    decoded = PIL.Image.open(io.BytesIO(png))
+    assert png.startswith(PNG_SIGNATURE)
+    assert decoded.mode == mode
+    assert np.array_equal(np.asarray(decoded), pixels)
+
+
+def test_panel_png_has_the_figure_pixels():
+    panel = SquarePanel(x=2.0)
+    canvas = panel.figure.canvas
+    expected = np.asarray(canvas.buffer_rgba())[..., :3]  # opaque figure: encoded as RGB
+    decoded = np.asarray(PIL.Image.open(io.BytesIO(panel.render_png())))
+    assert np.array_equal(decoded, expected)
+
+
+def test_png_bytes_rejects_other_modes():
+    with pytest.raises(ValueError, match=r"image.mode must be one of \['RGB', 'RGBA'\]; got 'L'"):
+        png_bytes(PIL.Image.new("L", (2, 2)))
