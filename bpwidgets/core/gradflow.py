@@ -174,10 +174,7 @@ def _remembered_network(
     weights, biases = initial_layers(sizes, init, seed)
     if trained:
         weights, biases = [W.copy() for W in weights], [b.copy() for b in biases]
-    # MLP.from_weights would copy and check every array; give a one-layer MLP these layers.
-    net = MLP([1, 1], activation=activation)
-    net.weights, net.biases = list(weights), list(biases)
-    return net, X, Y
+    return MLP.from_weights(weights, biases, activation=activation, copy=False), X, Y
 
 
 def gradient_flow(

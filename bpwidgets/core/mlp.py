@@ -110,15 +110,20 @@ class MLP:
         self._set_layers(weights, biases, activation, output_activation)
 
     @classmethod
-    def from_weights(cls, weights, biases, activation="tanh", output_activation="linear") -> MLP:
-        """Build a network from weights (n_in, n_out) and biases (n_out,); arrays are copied."""
+    def from_weights(
+        cls, weights, biases, activation="tanh", output_activation="linear", copy=True
+    ) -> MLP:
+        """Build a network from weights (n_in, n_out) and biases (n_out,); arrays are copied
+        unless ``copy=False`` (then float64 arrays are used as they are, shared with the caller)."""
         if len(weights) != len(biases) or len(weights) == 0:
             raise ValueError(
                 f"weights and biases must be non-empty lists of equal length; "
                 f"got {len(weights)} weights and {len(biases)} biases"
             )
-        weights = [check_finite_array(f"weights[{i}]", w, 2).copy() for i, w in enumerate(weights)]
-        biases = [check_finite_array(f"biases[{i}]", b, 1).copy() for i, b in enumerate(biases)]
+        weights = [check_finite_array(f"weights[{i}]", w, 2) for i, w in enumerate(weights)]
+        biases = [check_finite_array(f"biases[{i}]", b, 1) for i, b in enumerate(biases)]
+        if copy:
+            weights, biases = [w.copy() for w in weights], [b.copy() for b in biases]
         for i, (w, b) in enumerate(zip(weights, biases, strict=True)):
             if b.shape != (w.shape[1],):
                 raise ValueError(f"biases[{i}] must have shape ({w.shape[1]},); got {b.shape}")

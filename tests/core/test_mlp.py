@@ -409,3 +409,15 @@ def test_bad_from_weights():
         MLP.from_weights([np.zeros((2, 3))], [np.zeros(2)])
     with pytest.raises(ValueError, match=r"got 2 weights and 1 biases"):
         MLP.from_weights([np.zeros((2, 3)), np.zeros((3, 1))], [np.zeros(3)])
+
+
+def test_from_weights_copies_unless_told_not_to():
+    weights, biases = [np.ones((2, 3)), np.ones((3, 1))], [np.zeros(3), np.zeros(1)]
+    copied = MLP.from_weights(weights, biases)
+    shared = MLP.from_weights(weights, biases, copy=False)
+    weights[0][0, 0] = 5.0
+    assert copied.weights[0][0, 0] == 1.0
+    assert shared.weights[0][0, 0] == 5.0
+    assert all(s is a for s, a in zip(shared.weights + shared.biases, weights + biases, strict=True))
+    with pytest.raises(ValueError, match=r"weights\[1\] must contain only finite numbers"):
+        MLP.from_weights([np.ones((2, 3)), np.full((3, 1), np.nan)], biases, copy=False)
