@@ -5,6 +5,8 @@ every glyph on every draw (about 0.4 ms per label plus 0.06 ms per glyph), while
 shows the same names, numbers and formulas frame after frame. ``SpriteCanvasAgg`` keeps an
 LRU cache of rendered lines ("sprites": small RGBA images with straight alpha), keyed by the
 string, font, colour, size and dpi, and composites a cached sprite with ``draw_image``.
+A new line (a number that changed) is rasterised from cached glyph bitmaps, pixel for pixel
+what Agg would draw, so only glyphs never seen before go through FreeType.
 
 The anchor of a cached line is snapped to whole pixels (at most half a pixel from where Agg
 would put it). Rotated text and math text (``$...$``) are drawn the usual way.
@@ -16,18 +18,22 @@ import math
 from collections import OrderedDict
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
+from matplotlib.ft2font import RenderMode
 
 MAX_SPRITES = 2048  # distinct lines kept per canvas
+MAX_GLYPHS = 4096  # distinct glyph bitmaps kept per canvas
+IDENTITY = np.array([[0x10000, 0], [0, 0x10000]])  # FreeType's 16.16 fixed-point unit matrix
 PAD = 2  # pixels around a line: antialiasing and overhanging glyphs
 
 
 class SpriteRendererAgg(RendererAgg):
     """RendererAgg whose ``draw_text`` draws plain horizontal lines from a sprite cache."""
 
-    def __init__(self, width, height, dpi, sprites: OrderedDict):
+    def __init__(self, width, height, dpi, sprites: OrderedDict, glyphs: OrderedDict):
         super().__init__(width, height, dpi)
         self._sprites = sprites
+        self._glyphs = glyphs
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         """Composite the cached sprite of ``s``; render and cache it on first use."""
@@ -67,7 +73,7 @@ class SpriteRendererAgg(RendererAgg):
         sprite_gc.copy_properties(gc)
         sprite_gc.set_clip_rectangle(None)
         sprite_gc.set_clip_path(None)
-        RendererAgg.draw_text(canvas, sprite_gc, PAD, baseline, s, prop, 0, mtext=mtext)
+        self._draw_glyphs(canvas, sprite_gc, baseline, s, prop, mtext)
         sprite_gc.restore()
         pixels = np.asarray(canvas.buffer_rgba())
         rows = np.flatnonzero(pixels[..., 3].any(axis=1))
@@ -80,19 +86,63 @@ class SpriteRendererAgg(RendererAgg):
         return sprite, int(left) - PAD, baseline - int(top)
 
 
+    def _draw_glyphs(self, canvas, gc, baseline, s, prop, mtext):
+        """Draw one line at (PAD, baseline) on ``canvas`` like Agg does, glyph bitmaps cached.
+
+        A new number is a new line but mostly old glyphs: rasterising each glyph once saves
+        most of the cost of a new sprite. Agg places each glyph at a 1/64-pixel position; the
+        cache key holds that fraction, so the pixels are exactly those Agg would draw.
+        """
+        font = canvas._prepare_font(prop)
+        features = mtext.get_fontfeatures() if mtext is not None else None
+        language = mtext.get_language() if mtext is not None else None
+        size = prop.get_size_in_points()
+        for item in font._layout(s, flags=get_hinting_flag(), features=features,
+                                 language=language):
+            x = round(0x40 * (PAD + item.x))
+            y = round(0x40 * (canvas.height - baseline + item.y))  # FreeType's y is upwards
+            buffer, left, top = self._glyph(item.ft_object, size, item.glyph_index,
+                                            x % 0x40, y % 0x40, gc.get_antialiased())
+            left, top = left + x // 0x40, top + y // 0x40
+            # draw_text_image's y is downwards and names the bitmap's bottom side.
+            canvas._renderer.draw_text_image(buffer, left, int(canvas.height) - top
+                                             + buffer.shape[0], 0, gc)
+
+    def _glyph(self, font, size, glyph_index, x_fraction, y_fraction, antialiased):
+        """(bitmap, left, top) of one glyph drawn at a sub-pixel offset from the origin."""
+        key = (font.fname, size, self.dpi, glyph_index, x_fraction, y_fraction, antialiased)
+        glyph = self._glyphs.get(key)
+        if glyph is not None:
+            self._glyphs.move_to_end(key)
+            return glyph
+        font.set_size(size, self.dpi)
+        font._set_transform(IDENTITY, [x_fraction, y_fraction])
+        bitmap = font._render_glyph(glyph_index, get_hinting_flag(),
+                                    RenderMode.NORMAL if antialiased else RenderMode.MONO)
+        buffer = np.array(bitmap.buffer)  # a copy: FreeType reuses its glyph slot
+        if not antialiased:
+            buffer *= 0xff
+        glyph = self._glyphs[key] = (buffer, bitmap.left, bitmap.top)
+        if len(self._glyphs) > MAX_GLYPHS:
+            self._glyphs.popitem(last=False)
+        return glyph
+
+
 class SpriteCanvasAgg(FigureCanvasAgg):
     """FigureCanvasAgg drawing text through a per-canvas sprite cache."""
 
     def __init__(self, figure=None):
         super().__init__(figure)
         self._sprites: OrderedDict = OrderedDict()
+        self._glyphs: OrderedDict = OrderedDict()
 
     def get_renderer(self):
         """Return the (cached) sprite renderer for the figure's current size and dpi."""
         w, h = self.get_width_height(physical=True)
         key = w, h, self.figure.dpi
         if self._lastKey != key:
-            self.renderer = SpriteRendererAgg(w, h, self.figure.dpi, self._sprites)
+            self.renderer = SpriteRendererAgg(w, h, self.figure.dpi, self._sprites,
+                                              self._glyphs)
             self._lastKey = key
         return self.renderer
 

@@ -244,3 +244,33 @@ def test_panel_png_has_the_figure_pixels():
 def test_png_bytes_rejects_other_modes():
     with pytest.raises(ValueError, match=r"image.mode must be one of \['RGB', 'RGBA'\]; got 'L'"):
         png_bytes(PIL.Image.new("L", (2, 2)))
+
+
+def _baseline_text_figure(canvas_class, text):
+    """One line of text anchored at whole pixels, so sprite snapping moves nothing."""
+    from matplotlib.figure import Figure
+    from matplotlib.transforms import IdentityTransform
+
+    figure = Figure(figsize=(3, 1), dpi=100)
+    canvas_class(figure)
+    figure.text(12, 40, text, fontsize=9, va="baseline", transform=IdentityTransform())
+    return figure
+
+
+def test_sprite_glyph_cache_draws_exactly_what_agg_draws_and_reuses_glyphs():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from bpwidgets.panels.text_sprites import SpriteCanvasAgg
+
+    sprites = _baseline_text_figure(SpriteCanvasAgg, "grad 0.5969")
+    sprites.canvas.draw()
+    glyphs_used = len(sprites.canvas._glyphs)
+    assert glyphs_used == len(set("grad 0.5969"))  # one bitmap per distinct character…
+    sprites.texts[0].set_text("grad 9.6590")  # same glyphs, new order: a new sprite
+    sprites.canvas.draw()
+    assert len(sprites.canvas._sprites) == 2
+    assert len(sprites.canvas._glyphs) == glyphs_used  # …and every glyph was reused
+    plain = _baseline_text_figure(FigureCanvasAgg, "grad 9.6590")
+    plain.canvas.draw()
+    assert np.array_equal(np.asarray(sprites.canvas.buffer_rgba()),
+                          np.asarray(plain.canvas.buffer_rgba()))
