@@ -59,7 +59,7 @@ def scenarios(quick: bool):
                 ("activation", "activation", ["tanh", "relu", "sigmoid", "softsign"]),
                 ("depth", "depth", range(45, 51)),
                 ("init uniform", "init", ["standard", "xavier"]),
-                ("init normal", "init", ["he", "normal"]),  # N(0, σ²) draws: slower
+                ("init normal", "init", ["he", "normal"]),  # the same N(0, 1) draws, rescaled
             ]
         ),
         ("LossSurface quadratic: lr", LossSurfacePanel, "lr", np.geomspace(0.01, 0.3, 9), None),
@@ -94,7 +94,12 @@ def measure(make, control, values, repeat: int):
 
 
 def _forget_results(control) -> None:
-    """Clear the gradient-flow memory, and the initial weights unless ``control`` keeps them."""
+    """Clear the gradient-flow memory, and the initial weights unless ``control`` keeps them.
+
+    The unscaled random draws (``standard_draws``) stay remembered, as in the panel: switching
+    between inits of one kind (he/normal, standard/xavier) rescales them; a new seed or size
+    draws afresh (the "seed" and "depth" rows).
+    """
     cached_flow.cache_clear()
     if control not in KEEPS_WEIGHTS:
         initial_layers.cache_clear()
