@@ -66,7 +66,7 @@ def test_unknown_lazy_name_raises_attribute_error():
 
 def test_ruff_lint_clean(repo_root):
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "bpwidgets", "tests", "benchmarks"],
+        [sys.executable, "-m", "ruff", "check", "bpwidgets", "tests", "benchmarks", "scripts"],
         cwd=repo_root, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
