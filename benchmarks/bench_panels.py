@@ -19,11 +19,10 @@ faster than naive.
 from __future__ import annotations
 
 import argparse
-import itertools
 import os
 
 import numpy as np
-from panel_frames import naive_png, set_control, timed
+from panel_frames import measure
 
 from bpwidgets.core.worked_examples import mazur_value_graph
 from bpwidgets.panels.chain_rule import ChainRulePanel
@@ -44,20 +43,6 @@ def scenarios():
         ("Network Mazur: view", lambda: NetworkPanel(), "view", ["weight", "gradient", "update"]),
         ("Network Mazur: SGD steps", lambda: NetworkPanel(), "steps", range(0, 200)),
     ]
-
-
-def measure(make, control, values, repeat: int):
-    """Per-frame (wall ms, cpu ms) for the panel and for the naive rebuild, interleaved."""
-    panel, naive_panel = make(), make()
-    cycle = itertools.cycle(values)
-    fast, slow = [], []
-    for _ in range(repeat):
-        value = next(cycle)
-        naive_panel.controls[control].value = value  # sets the state (its own redraw not timed)
-        slow.append(timed(lambda: naive_png(naive_panel)))
-        fast.append(timed(lambda value=value: set_control(panel, control, value)))
-        assert panel.error == "", panel.error
-    return np.array(fast), np.array(slow)
 
 
 def main(argv=None) -> int:

@@ -32,7 +32,7 @@ import argparse  # noqa: E402
 import itertools  # noqa: E402
 
 import numpy as np  # noqa: E402
-from panel_frames import naive_png, set_control, timed  # noqa: E402
+from panel_frames import measure, timed  # noqa: E402
 
 from bpwidgets.core.gradflow import initial_layers  # noqa: E402
 from bpwidgets.core.surface import loss_surface  # noqa: E402
@@ -77,22 +77,6 @@ def scenarios(quick: bool):
     ]
 
 
-def measure(make, control, values, repeat: int):
-    """Per-frame (wall ms, cpu ms) for the panel and for the naive rebuild, interleaved."""
-    panel, naive_panel = make(), make()
-    cycle = itertools.cycle(values)
-    fast, slow = [], []
-    for _ in range(repeat):
-        value = next(cycle)
-        naive_panel.controls[control].value = value  # sets the state (its own redraw not timed)
-        _forget_results(control)  # neither side may reuse the other's gradient_flow result
-        slow.append(timed(lambda: naive_png(naive_panel)))
-        _forget_results(control)
-        fast.append(timed(lambda value=value: set_control(panel, control, value)))
-        assert panel.error == "", panel.error
-    return np.array(fast), np.array(slow)
-
-
 def _forget_results(control) -> None:
     """Clear the gradient-flow memory, and the initial weights unless ``control`` keeps them.
 
@@ -112,7 +96,8 @@ def control_changes(repeat: int, quick: bool) -> None:
     print(header)
     print("-" * len(header))
     for name, make, control, values, frames in scenarios(quick):
-        fast, slow = measure(make, control, list(values), frames or repeat)
+        fast, slow = measure(make, control, list(values), frames or repeat,
+                             before_each=_forget_results)
         f_wall, s_wall, f_cpu, s_cpu = fast[:, 0], slow[:, 0], fast[:, 1], slow[:, 1]
         print(f"{name:44} {np.median(f_wall):10.1f} {np.percentile(f_wall, 95):8.1f} "
               f"{np.median(f_cpu):8.1f} {np.median(s_wall):10.1f} "
