@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 
+# bpwidgets.embed.DEFAULT_MAX_BYTES in MB; not imported, so building the parser stays light.
 DEFAULT_MAX_MB = 5.0
 
 # The CLI names of the panels that can be exported, mapped to their classes' names.
@@ -19,7 +20,6 @@ PANELS = {
     "loss_surface": "LossSurfacePanel",
     "playground": "PlaygroundPanel",
 }
-
 
 
 def add_arguments(parser) -> None:

@@ -198,3 +198,10 @@ def test_docs_embed_pages_exist_for_every_panel(repo_root):
         text = (repo_root / "docs" / "embed" / f"{name}.html").read_text()
         assert len(text.encode()) < 5_000_000
         assert widget_state(text), name
+
+
+def test_cli_default_cap_is_the_exporter_default():
+    from bpwidgets.embed import DEFAULT_MAX_BYTES
+    from bpwidgets.export_command import DEFAULT_MAX_MB
+
+    assert DEFAULT_MAX_MB * 1e6 == DEFAULT_MAX_BYTES
