@@ -60,8 +60,8 @@ def bce_sigmoid_delta(p, t):
 
 
 def _log_softmax(logits):
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
 def cross_entropy(logits, labels) -> float:
@@ -83,6 +83,21 @@ LOSSES: dict[str, Loss] = {
     "bce": Loss(bce, bce_grad),
     "cross_entropy": Loss(cross_entropy, cross_entropy_grad),
 }
+
+
+def losses_per_set(name: str, outputs, targets) -> np.ndarray:
+    """The loss of each of K output batches (K, batch, n_out) against one target batch: (K,).
+
+    The same formulas as the functions above, with the mean taken per parameter set (used to
+    evaluate a whole loss-surface grid at once).
+    """
+    if check_choice("loss", name, LOSSES) == "mse":
+        return np.mean((outputs - targets) ** 2, axis=(1, 2))
+    if name == "bce":
+        both = targets * _clamped_log(outputs) + (1.0 - targets) * _clamped_log(1.0 - outputs)
+        return -np.mean(both, axis=(1, 2))
+    log_probs = _log_softmax(outputs)
+    return -log_probs[:, np.arange(len(targets)), targets].mean(axis=1)
 
 
 def loss_function(name: str) -> Loss:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bpwidgets.core.activations import ACTIVATIONS
-from bpwidgets.core.losses import LOG_CLAMP
+from bpwidgets.core.losses import losses_per_set
 from bpwidgets.core.validate import (
     check_choice,
     check_finite_array,
@@ -151,24 +151,6 @@ def batched_forward(net, X, param_sets) -> np.ndarray:
     return h
 
 
-def per_set_loss(loss: str, outputs, Y) -> np.ndarray:
-    """The loss of each of K output batches (K, batch, n_out) against one target batch: (K,).
-
-    The same formulas as ``bpwidgets.core.losses`` (PyTorch conventions), with the mean taken
-    per parameter set instead of over everything.
-    """
-    if loss == "mse":
-        return np.mean((outputs - Y) ** 2, axis=(1, 2))
-    if loss == "bce":
-        with np.errstate(divide="ignore"):
-            log_p = np.maximum(np.log(outputs), LOG_CLAMP)
-            log_not_p = np.maximum(np.log(1.0 - outputs), LOG_CLAMP)
-        return -np.mean(Y * log_p + (1.0 - Y) * log_not_p, axis=(1, 2))
-    shifted = outputs - outputs.max(axis=-1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-    return -log_probs[:, np.arange(len(Y)), Y].mean(axis=1)
-
-
 def losses_along(net, X, Y, loss, start, directions, coefficients) -> np.ndarray:
     """Loss at start + coefficients[k] @ directions for every row k, in memory-bounded chunks.
 
@@ -182,7 +164,7 @@ def losses_along(net, X, Y, loss, start, directions, coefficients) -> np.ndarray
         for first in range(0, len(coefficients), chunk):
             rows = slice(first, first + chunk)
             param_sets = start + coefficients[rows] @ directions
-            values[rows] = per_set_loss(loss, batched_forward(net, X, param_sets), Y)
+            values[rows] = losses_per_set(loss, batched_forward(net, X, param_sets), Y)
     return values
 
 

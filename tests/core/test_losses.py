@@ -18,6 +18,7 @@ from bpwidgets.core.losses import (
     cross_entropy,
     cross_entropy_grad,
     loss_function,
+    losses_per_set,
     mse,
     mse_grad,
 )
@@ -144,3 +145,15 @@ def test_bad_targets_raise_naming_what_was_expected(loss, Y, n_out, message):
 def test_unknown_loss_name():
     with pytest.raises(ValueError, match=r"loss must be one of .*; got 'hinge'"):
         loss_function("hinge")
+
+
+def test_losses_per_set_equal_the_loss_of_each_set():
+    rng = np.random.default_rng(0)
+    outputs = rng.uniform(0.01, 0.99, size=(3, 8, 2))
+    targets = rng.uniform(0.0, 1.0, size=(8, 2))
+    labels = rng.integers(0, 2, size=8)
+    for loss, Y in [("mse", targets), ("bce", targets), ("cross_entropy", labels)]:
+        expected = [loss_function(loss).value(out, Y) for out in outputs]
+        np.testing.assert_allclose(losses_per_set(loss, outputs, Y), expected, rtol=1e-13)
+    with pytest.raises(ValueError, match="loss must be one of"):
+        losses_per_set("l1", outputs, targets)

@@ -7,14 +7,12 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from bpwidgets.core.losses import loss_function
 from bpwidgets.core.mlp import MLP
 from bpwidgets.core.optim import SGD
 from bpwidgets.core.surface import (
     batched_forward,
     loss_line,
     loss_surface,
-    per_set_loss,
 )
 from bpwidgets.core.train import train
 
@@ -119,16 +117,6 @@ def test_every_loss_and_output_activation(sizes, output_activation, loss):
     for j, i in [(0, 0), (1, 3), (3, 2)]:
         params = net.get_params() + surface.alphas[i] * surface.d1 + surface.betas[j] * surface.d2
         assert surface.values[j, i] == pytest.approx(loss_at(net, params, X, Y, loss), rel=1e-12)
-
-
-def test_per_set_loss_is_the_shared_loss_of_each_set():
-    rng = np.random.default_rng(0)
-    outputs = rng.uniform(0.01, 0.99, size=(3, 8, 2))
-    targets = rng.uniform(0.0, 1.0, size=(8, 2))
-    labels = rng.integers(0, 2, size=8)
-    for loss, Y in [("mse", targets), ("bce", targets), ("cross_entropy", labels)]:
-        expected = [loss_function(loss).value(out, Y) for out in outputs]
-        np.testing.assert_allclose(per_set_loss(loss, outputs, Y), expected, rtol=1e-13)
 
 
 def test_batched_forward_matches_forward_of_each_set(regression):
