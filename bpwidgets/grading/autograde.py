@@ -249,16 +249,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Grade the submissions and print the report; 0 if all were graded, 1 if not, 2 on misuse."""
-    from bpwidgets.grading.report import to_json, to_table, write_csv
+    from bpwidgets.grading.gradebook import CourseError
+    from bpwidgets.grading.report import to_json, to_table
 
     problem = parallel_command.usage_error(args)
     if problem is not None:
         print(f"bpwidgets grade: error: {problem}", file=sys.stderr)
         return 2
-    if not source_is_folder("grade", args.source) or not nbgrader_setup.ready("grade"):
+    if args.course is None and not source_is_folder("grade", args.source):
         return 2
-    results = parallel_command.grade_batch(args.submissions, args.source, args)
+    if not nbgrader_setup.ready("grade"):
+        return 2
+    try:
+        results = parallel_command.grade_requested(args)
+    except CourseError as error:
+        print(f"bpwidgets grade: error: {error}", file=sys.stderr)
+        return 2
     print(to_json(results) if args.json else to_table(results))
     if args.csv is not None:
-        write_csv(results, args.csv)
+        parallel_command.write_csv(results, args)
     return 0 if all(result.graded for result in results) else 1

@@ -107,3 +107,32 @@ def grade_batch(
         return _executor(args)(paths, grade, lambda index, result: progress.update(result))
     finally:
         progress.close()
+
+
+def grade_requested(args: argparse.Namespace) -> list[SubmissionResult]:
+    """Grade the files given, or every submission of --course's assignment (then record it)."""
+    if args.course is None:
+        return grade_batch(args.submissions, args.source, args)
+    from bpwidgets.grading.gradebook import Course
+
+    course = Course(args.course)
+    course.check_assignment(args.assignment)
+    source_dir = course.source_dir(args.assignment)
+    results = grade_batch(course.submissions(args.assignment), source_dir, args)
+    course.record(args.assignment, results)
+    return results
+
+
+def write_csv(results: list[SubmissionResult], args: argparse.Namespace) -> None:
+    """Write --csv: a row per submission × item, or with --lms that system's import layout."""
+    from bpwidgets.grading import lms, report
+
+    if not args.lms:
+        report.write_csv(results, args.csv)
+    elif args.course is None:
+        lms.write_lms_csv(lms.sheet_from_results(results), args.lms, args.csv)
+    else:
+        from bpwidgets.grading.gradebook import Course
+
+        with Course(args.course).gradebook() as gradebook:
+            lms.write_lms_csv(lms.sheet_from_gradebook(gradebook), args.lms, args.csv)
