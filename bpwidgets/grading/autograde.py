@@ -249,7 +249,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Grade the submissions and print the report; 0 if all were graded, 1 if not, 2 on misuse."""
-    from bpwidgets.grading.gradebook import CourseError
     from bpwidgets.grading.report import to_json, to_table
 
     problem = parallel_command.usage_error(args)
@@ -262,7 +261,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         results = parallel_command.grade_requested(args)
-    except CourseError as error:
+    except parallel_command.BatchError as error:
         print(f"bpwidgets grade: error: {error}", file=sys.stderr)
         return 2
     print(to_json(results) if args.json else to_table(results))

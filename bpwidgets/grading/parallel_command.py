@@ -83,28 +83,35 @@ def usage_error(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _executor(args: argparse.Namespace):
-    """Return ``run(paths, grade, on_result) -> results`` for --jobs or --scheduler."""
-    if args.scheduler:
-        from bpwidgets.grading.cluster import grade_on_cluster
-
-        return functools.partial(grade_on_cluster, address=args.scheduler)
-    from bpwidgets.grading.parallel import default_jobs, grade_in_processes
-
-    jobs = args.jobs or default_jobs()
-    return lambda paths, grade, on_result: grade_in_processes(paths, grade, jobs, on_result)
+class BatchError(Exception):
+    """The batch cannot start (course, assignment or cluster unusable); the message says why."""
 
 
 def grade_batch(
     paths: list[Path], source_dir: Path, args: argparse.Namespace
 ) -> list[SubmissionResult]:
     """Grade ``paths`` where the options say, showing progress on stderr; results in order."""
+    from bpwidgets.grading.parallel import default_jobs, grade_in_processes
     from bpwidgets.grading.parallel_progress import Progress
 
-    grade = functools.partial(grade_alone, source_dir=source_dir, options={"timeout": args.timeout})
+    options = {"timeout": args.timeout}
     progress = Progress(len(paths), sys.stderr)
+
+    def on_result(index: int, result: SubmissionResult) -> None:
+        progress.update(result)
+
     try:
-        return _executor(args)(paths, grade, lambda index, result: progress.update(result))
+        if args.scheduler:
+            from bpwidgets.grading.cluster import ClusterError, grade_on_cluster
+
+            try:
+                return grade_on_cluster(
+                    paths, grade_alone, source_dir, options, on_result, address=args.scheduler
+                )
+            except ClusterError as error:
+                raise BatchError(str(error)) from None
+        grade = functools.partial(grade_alone, source_dir=source_dir, options=options)
+        return grade_in_processes(paths, grade, args.jobs or default_jobs(), on_result)
     finally:
         progress.close()
 
@@ -113,10 +120,13 @@ def grade_requested(args: argparse.Namespace) -> list[SubmissionResult]:
     """Grade the files given, or every submission of --course's assignment (then record it)."""
     if args.course is None:
         return grade_batch(args.submissions, args.source, args)
-    from bpwidgets.grading.gradebook import Course
+    from bpwidgets.grading.gradebook import Course, CourseError
 
-    course = Course(args.course)
-    course.check_assignment(args.assignment)
+    try:
+        course = Course(args.course)
+        course.check_assignment(args.assignment)
+    except CourseError as error:
+        raise BatchError(str(error)) from None
     source_dir = course.source_dir(args.assignment)
     results = grade_batch(course.submissions(args.assignment), source_dir, args)
     course.record(args.assignment, results)

@@ -1,8 +1,10 @@
-"""`bpwidgets grade --jobs N`: the same report as one at a time, with a progress line on stderr.
+"""`bpwidgets grade --jobs N` and `--scheduler`: the same report as one at a time.
 
 Twelve mixed submissions of the sample lesson (honest, wrong, hostile) are graded once with
-``--jobs 1`` and once with ``--jobs 2`` (module-scoped: one run each); the two JSON reports must
-be byte-identical. The scheduler and the progress line are also tested alone with fake graders.
+``--jobs 1``, once with ``--jobs 2`` and once on a real local Dask cluster (a `dask scheduler`
+and two `dask worker` processes started here, one of them killed mid-batch); all three JSON
+reports must be byte-identical. The scheduler and the progress line are also tested alone with
+fake graders.
 """
 
 from __future__ import annotations
@@ -11,6 +13,10 @@ import contextlib
 import io
 import json
 import os
+import signal
+import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -82,6 +88,130 @@ def test_progress_lines_count_every_submission_on_stderr(two_at_once, mixed):
     assert lines[-1].startswith(f"{len(mixed)}/{len(mixed)} done, 0 not graded, ETA 0:00 | ")
     finished = {line.split(" | ")[1].rsplit(":", 1)[0] for line in lines}
     assert finished == {str(p) for p in mixed}
+
+
+# --- a real local Dask cluster, one worker killed mid-batch ---
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start(*argv: str, log: Path) -> subprocess.Popen:
+    """Start a `dask` command of this environment in its own process group."""
+    dask = Path(sys.executable).parent / "dask"
+    with open(log, "w") as handle:
+        return subprocess.Popen(
+            [str(dask), *argv], stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Kill a started command and everything in its process group."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """`dask scheduler` + two single-threaded `dask worker` (w1, w2) on 127.0.0.1, torn down after."""
+    from distributed import Client
+
+    logs = tmp_path_factory.mktemp("dask-logs")
+    address = f"tcp://127.0.0.1:{free_port()}"
+    port = address.rsplit(":", 1)[1]
+    processes = {
+        "scheduler": start(
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            port,
+            "--dashboard-address",
+            f"127.0.0.1:{free_port()}",
+            log=logs / "scheduler.log",
+        )
+    }
+    try:
+        for name in ("w1", "w2"):
+            processes[name] = start(
+                "worker",
+                address,
+                "--name",
+                name,
+                "--nworkers",
+                "1",
+                "--nthreads",
+                "1",
+                "--no-dashboard",
+                log=logs / f"{name}.log",
+            )
+        with Client(address, timeout="120s", set_as_default=False) as client:
+            client.wait_for_workers(2, timeout=300)
+            yield {"address": address, "processes": processes, "client": client}
+    finally:
+        for process in processes.values():
+            stop(process)
+
+
+@pytest.fixture(scope="module")
+def on_cluster(mixed, cluster, tmp_path_factory):
+    """Grade the twelve on the cluster; kill worker w2 once two submissions are done."""
+    out = tmp_path_factory.mktemp("cluster-run") / "report.json"
+    command = [sys.executable, "-m", "bpwidgets", "grade", *map(str, mixed), "--json"]
+    command += ["--timeout", str(TIMEOUT), "--source", str(SOURCE_DIR)]
+    command += ["--scheduler", cluster["address"]]
+    progress, killed = [], {}
+    with open(out, "w") as stdout:
+        grader = subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE, text=True)
+        for line in grader.stderr:
+            if " done, " not in line:
+                continue
+            progress.append(line.rstrip("\n"))
+            if len(progress) == 2:
+                killed = kill_a_busy_worker(cluster)
+        grader.wait(timeout=60)
+    return {
+        "status": grader.returncode,
+        "json": out.read_text(),
+        "progress": progress,
+        "killed": killed,
+    }
+
+
+def kill_a_busy_worker(cluster) -> dict:
+    """SIGKILL the process group of a worker that is grading something; say what it had."""
+    client = cluster["client"]
+    names = {addr: w["name"] for addr, w in client.scheduler_info()["workers"].items()}
+    busy = {names[addr]: keys for addr, keys in client.processing().items() if keys}
+    name = "w2" if "w2" in busy else next(iter(busy))
+    os.killpg(cluster["processes"][name].pid, signal.SIGKILL)
+    cluster["processes"][name].wait(timeout=30)
+    return {"name": name, "keys": list(busy[name])}
+
+
+def test_cluster_gives_the_same_json_as_one_at_a_time(on_cluster, one_at_a_time):
+    assert on_cluster["status"] == one_at_a_time[0] == 0
+    assert on_cluster["json"].strip() == one_at_a_time[1].strip()
+
+
+def test_killing_a_worker_mid_batch_loses_nothing_and_grades_nothing_twice(on_cluster, mixed):
+    assert on_cluster["killed"]["keys"], "the killed worker was grading something"
+    lines = on_cluster["progress"]
+    assert len(lines) == len(mixed)  # one progress line per submission: none reported twice
+    finished = [line.split(" | ")[1].rsplit(":", 1)[0] for line in lines]
+    assert sorted(finished) == sorted(str(p) for p in mixed)
+    assert lines[-1].startswith(f"{len(mixed)}/{len(mixed)} done, 0 not graded")
+
+
+def test_unreachable_scheduler_is_one_line_and_exit_two(mixed, capsys):
+    free = f"tcp://127.0.0.1:{free_port()}"
+    assert main(["grade", str(mixed[0]), "--scheduler", free, "--source", str(SOURCE_DIR)]) == 2
+    assert f"cannot reach the Dask scheduler at {free}" in capsys.readouterr().err
 
 
 # --- the scheduler alone, with fake graders (fast) ---
