@@ -113,7 +113,6 @@ class GradientFlowPanel(Panel):
     dpi = 90
 
     def __init__(self, *, hide=(), **state):
-        self._user_hidden = {hide} if isinstance(hide, str) else set(hide)
         self.flow = None
         super().__init__(self._make_controls(), hide=hide, state=state)
 
@@ -224,14 +223,15 @@ class GradientFlowPanel(Panel):
         return curves
 
     # --- computation -----------------------------------------------------------------------
+    def sync_controls(self, changed) -> None:
+        """``std`` is shown only for the "normal" init; ``lr`` matters only with training steps."""
+        self.show_control("std", self.controls["init"].value == "normal")
+        self.controls["lr"].disabled = self.controls["steps"].value == 0
+
     def compute(self):
         """The core's gradient-flow statistics for the current controls."""
         state = self.state
-        normal = state["init"] == "normal"
-        std_shown = normal and "std" not in self._user_hidden
-        self.controls["std"].layout.display = None if std_shown else "none"
-        self.controls["lr"].disabled = state["steps"] == 0
-        init = state["std"] if normal else state["init"]
+        init = state["std"] if state["init"] == "normal" else state["init"]
         return cached_flow(state["depth"], state["width"], state["activation"], init,
                            state["batch"], state["seed"], state["lr"], state["steps"])
 

@@ -291,17 +291,12 @@ class LossSurfacePanel(Panel):
             defaults = {**MODE_DEFAULTS[mode], "step": state.get("steps", 0)}
             defaults["step"] = defaults["step"] or defaults["steps"]
             state = {**defaults, **state}
-        self._user_hidden = {hide} if isinstance(hide, str) else set(hide)
         self._cache_key = None
         self._cache = None
         self._drawn_landscape = None
         self._last_steps = None
         self._contour = self._surface3d = None
         super().__init__(self._make_controls(), hide=hide, state=state)
-        # Mode defaults go in before the base class redraws: re-register its observer after ours.
-        mode = self.remove_control("mode")
-        mode.observe(self._apply_mode_defaults, names="value")
-        self.add_control("mode", mode)
 
     @staticmethod
     def _make_controls() -> dict:
@@ -394,22 +389,61 @@ class LossSurfacePanel(Panel):
         self.ax_3d.view_init(elev=35, azim=-60)
         self.ax_3d.computed_zorder = False  # keep the runs (zorder 3) in front of the surface
 
+    # --- controls that follow the state ----------------------------------------------------
+    def sync_controls(self, changed) -> None:
+        """A new mode's defaults, the controls of the mode, ``step`` within the run, lr's label."""
+        if "mode" in changed:
+            later = changed[changed.index("mode") + 1:]
+            self._apply_mode_defaults(self.controls["mode"].value, later)
+        self._follow_mode()
+        self._clamp_step(self.controls["steps"].value)
+        self._label_threshold()
+
+    def _apply_mode_defaults(self, mode: str, later) -> None:
+        """A new mode starts where it shows something: its own start, lr and number of steps.
+
+        Controls changed after the mode in the same update (``later``) keep their values; the
+        step goes to the end of the default run (the slider's range still being the old one).
+        """
+        defaults = {**MODE_DEFAULTS[mode], "step": MODE_DEFAULTS[mode]["steps"]}
+        for name, value in defaults.items():
+            if name not in later:
+                self.controls[name].value = value
+
+    def _follow_mode(self) -> None:
+        """Show only the controls that matter in the current mode (and were not hidden)."""
+        mode = self.controls["mode"].value
+        for name, modes in MODE_CONTROLS.items():
+            self.show_control(name, mode in modes)
+
+    def _clamp_step(self, steps: int) -> None:
+        """Let ``step`` range over 0 … steps; a step at the end of the run stays at the end."""
+        step = self.controls["step"]
+        at_end = step.value == self._last_steps
+        for name in ("step", "play"):
+            self.controls[name].max = steps
+        if at_end:
+            step.value = steps
+        self._last_steps = steps
+
+    def _label_threshold(self) -> None:
+        """lr's label names plain GD's divergence threshold 2/λ_max where the surface has one."""
+        threshold = None
+        if self.controls["mode"].value in TOY_MODES:
+            threshold = self._toy_landscape(self.state).divergence_lr
+        self.controls["lr"].description = (
+            "lr" if threshold is None else f"lr (GD diverges above 2/λmax = {threshold:.3g})")
+
     # --- computation -----------------------------------------------------------------------
     def compute(self) -> SurfaceData:
         """The landscape (cached), each optimiser's run and the 1-D slice for the current state."""
-        self._follow_mode()
         state = self.state
         optimizers = tuple(state["optimizer"])
         if not optimizers:
             raise ValueError(f"optimizer must select at least one of {', '.join(OPTIMIZERS)}; got none")
-        self._clamp_step(state["steps"])
-        state = self.state
         mode = state["mode"]
         if mode in TOY_MODES:
-            landscape = self._cached(("toy", mode, state["lambda1"], state["lambda2"],
-                                      state["angle"]),
-                                     lambda: toy_landscape(mode, toy_surface(
-                                         mode, state["lambda1"], state["lambda2"], state["angle"])))
+            landscape = self._toy_landscape(state)
             start = (state["start_x"], state["start_y"])
             runs = toy_runs(landscape.surface, start, optimizers, state["lr"], state["steps"])
             line = toy_line(landscape.surface, runs[0])
@@ -428,6 +462,13 @@ class LossSurfacePanel(Panel):
                 note += " The run itself is not in this random plane; ● marks the trained network."
         return SurfaceData(landscape, runs, line, state["step"], note.strip())
 
+    def _toy_landscape(self, state) -> Landscape:
+        """The toy mode's landscape for ``state`` (cached)."""
+        mode = state["mode"]
+        key = ("toy", mode, state["lambda1"], state["lambda2"], state["angle"])
+        return self._cached(key, lambda: toy_landscape(mode, toy_surface(
+            mode, state["lambda1"], state["lambda2"], state["angle"])))
+
     @staticmethod
     def _network_slice(mode, optimizer, lr, steps, resolution, span):
         run = train_network(optimizer, lr, steps)
@@ -440,33 +481,6 @@ class LossSurfacePanel(Panel):
             self._cache = build()
             self._cache_key = key
         return self._cache
-
-    def _apply_mode_defaults(self, change) -> None:
-        """A new mode starts where it shows something: its own start, lr and number of steps.
-
-        Values set after the mode inside the same ``hold()`` win over these defaults.
-        """
-        with self.hold():
-            for name, value in MODE_DEFAULTS[change["new"]].items():
-                self.controls[name].value = value
-            self.controls["step"].value = self.controls["steps"].value  # the whole run
-
-    def _follow_mode(self) -> None:
-        """Show only the controls that matter in the current mode (and were not hidden)."""
-        mode = self.controls["mode"].value
-        for name, modes in MODE_CONTROLS.items():
-            shown = mode in modes and name not in self._user_hidden
-            self.controls[name].layout.display = None if shown else "none"
-
-    def _clamp_step(self, steps: int) -> None:
-        """Let ``step`` range over 0 … steps; a step at the end of the run stays at the end."""
-        step = self.controls["step"]
-        at_end = step.value == self._last_steps
-        for name in ("step", "play"):
-            self.controls[name].max = steps
-        if at_end:
-            step.value = steps
-        self._last_steps = steps
 
     # --- drawing ---------------------------------------------------------------------------
     def draw(self, data: SurfaceData) -> None:
@@ -612,15 +626,12 @@ class LossSurfacePanel(Panel):
 
     def _show_threshold(self, data: SurfaceData) -> None:
         threshold = data.landscape.divergence_lr
-        lr_control = self.controls["lr"]
         title = self.ax_loss.title
         if threshold is None:
             title.set_text("Loss versus step")
             title.set_color("black")
-            lr_control.description = "lr"
             return
         lr = self.state["lr"]
-        lr_control.description = f"lr (GD diverges above 2/λmax = {threshold:.3g})"
         diverges = lr > threshold
         title.set_text(f"Loss versus step\nplain GD {'diverges' if diverges else 'converges'}: "
                        f"lr {lr:.3g} {'>' if diverges else '<'} 2/λmax = {threshold:.3g}")

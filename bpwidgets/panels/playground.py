@@ -228,10 +228,13 @@ class PlaygroundPanel(Panel):
             _lean_axes(ax)
 
     # --- computation -----------------------------------------------------------------------
-    def compute(self) -> Picture:
-        """Evaluate the current network: decision grid, losses so far, accuracy, gradients."""
+    def sync_controls(self, changed) -> None:
+        """A change of data or architecture starts a new network (its training curves at 0)."""
         if self._setup_key != self._current_setup():
             self._start()
+
+    def compute(self) -> Picture:
+        """Evaluate the current network: decision grid, losses so far, accuracy, gradients."""
         x0, x1, y0, y1 = self.window
         xs, ys = np.linspace(x0, x1, GRID), np.linspace(y0, y1, GRID)
         grid = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
