@@ -4,7 +4,6 @@ MyST page, built twice (the second build renders nothing), its pages stepped in 
 
 from __future__ import annotations
 
-import base64
 import io
 import re
 import shutil
@@ -24,6 +23,8 @@ from bpwidgets.embed import export_grid, render_frames  # noqa: E402
 from bpwidgets.panels.chain_rule import ChainRulePanel  # noqa: E402
 from bpwidgets.panels.network import NetworkPanel  # noqa: E402
 from bpwidgets.sphinx import CACHE_FOLDER, STATIC_FOLDER  # noqa: E402
+
+from .pictures import shown_png, step_slider  # noqa: E402
 
 CONF = 'extensions = ["myst_parser", "bpwidgets.sphinx"]\nproject = "book"\n'
 CIRCUIT_STATE = '{"expression": "(x + y) * z", "x": -2, "y": 5, "z": -4, "step": 3}'
@@ -119,9 +120,14 @@ def test_second_build_renders_nothing_and_a_reread_page_reuses_its_cache(book):
     assert "reading sources... [100%]" in status and renders(status) == 0, warnings
     assert {p.name: p.stat().st_mtime_ns for p in (out / STATIC_FOLDER).iterdir()} == before
     # A changed state is a different page: exactly that one is rendered.
-    (source / "index.rst").write_text(INDEX_RST.replace('"x": -2', '"x": -3'))
-    status, _ = build(source, out)
-    assert renders(status) == 1
+    original = (source / "index.rst").read_text()
+    (source / "index.rst").write_text(original.replace('"x": -2', '"x": -3'))
+    try:
+        status, _ = build(source, out)
+        assert renders(status) == 1
+    finally:  # the browser tests use this book: back to the first version (from the cache)
+        (source / "index.rst").write_text(original)
+        assert renders(build(source, out)[0]) == 0
 
 
 # --- build errors ----------------------------------------------------------------------------
@@ -150,7 +156,7 @@ def test_build_error_names_the_page_line_and_problem(tmp_path, case):
     source = write_project(tmp_path / "src", {"lesson.rst": f"Lesson\n======\n\nText.\n\n{directive}"})
     (source / "index.rst").write_text("Book\n====\n\n.. toctree::\n\n   lesson\n")
     status, warnings = build(source, tmp_path / "out")
-    assert f"lesson.rst:6: ERROR: bpwidgets-panel" in warnings
+    assert "lesson.rst:6: ERROR: bpwidgets-panel" in warnings
     assert message in warnings, warnings
     assert renders(status) == 0
     static = tmp_path / "out" / STATIC_FOLDER
@@ -167,20 +173,6 @@ def test_build_error_in_myst_names_its_line(tmp_path):
 
 # --- in the browser ------------------------------------------------------------------------
 
-def frame_png(frame) -> bytes:
-    """The bytes of the figure image a panel page (in an iframe) currently shows."""
-    frame.wait_for_function("document.querySelectorAll('.widget-image').length === 1 && "
-                            "document.querySelector('.widget-image').naturalWidth > 0")
-    data = frame.evaluate("""async () => {
-        const img = document.querySelector('.widget-image');
-        const buffer = await (await fetch(img.src)).arrayBuffer();
-        let binary = '';
-        new Uint8Array(buffer).forEach(b => binary += String.fromCharCode(b));
-        return btoa(binary);
-    }""")
-    return base64.b64decode(data)
-
-
 def panel_frame(page, url: str):
     """Open ``url`` and return the iframe's frame once its widgets are drawn."""
     page.goto(url)
@@ -191,19 +183,6 @@ def panel_frame(page, url: str):
     return frame
 
 
-def step_circuit(frame, frames) -> None:
-    handle = frame.locator(".widget-hslider .noUi-handle")
-    assert frame_png(frame) == frames[1].png  # the starting state: step 3
-    handle.focus()
-    handle.press("Home")
-    for index, (label, expected) in enumerate(zip(["0", "3", "6", "9"], frames, strict=True)):
-        frame.wait_for_function(
-            "s => document.querySelector('.widget-readout').textContent.trim() === s", arg=label)
-        assert frame_png(frame) == expected.png, f"step {label} shows the wrong picture"
-        if index < len(frames) - 1:
-            handle.press("ArrowRight")
-
-
 def step_network(frame, frames) -> None:
     select = frame.locator(".widget-dropdown select")
     assert select.count() == 1
@@ -212,7 +191,7 @@ def step_network(frame, frames) -> None:
         frame.wait_for_function(
             "i => document.querySelector('.widget-dropdown select').selectedIndex === i",
             arg=index)
-        assert frame_png(frame) == expected.png, f"view {index} shows the wrong picture"
+        assert shown_png(frame) == expected.png, f"view {index} shows the wrong picture"
 
 
 @pytest.mark.e2e
@@ -229,6 +208,7 @@ def test_built_pages_step_through_their_frames_offline(book, expected_frames, si
     page = offline_page
     # Page routes run before the fixture's context route, which blocks every non-http URL.
     page.route(re.compile(r"^file://"), lambda route: route.continue_())
-    step_circuit(panel_frame(page, f"{base}/index.html"), expected_frames["chain_rule"])
+    step_slider(panel_frame(page, f"{base}/index.html"), [0, 3, 6, 9],
+                expected_frames["chain_rule"], start=1)
     step_network(panel_frame(page, f"{base}/network.html"), expected_frames["network"])
     assert not [u for u in page.blocked if "html-manager" in u], page.blocked
