@@ -227,7 +227,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         type=Path,
         metavar="SUBMISSION.ipynb",
-        help="notebooks to grade (read only: graded as copies)",
+        help="notebooks to grade, or folders holding them (read only: graded as copies)",
     )
     parser.add_argument(
         "--json", action="store_true", help="print a JSON list, one object per submission"
@@ -247,11 +247,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Grade the submissions and print the report; 0 if all were graded, 1 if not, 2 on misuse."""
+    from bpwidgets.cli_errors import UsageError, check_writable_file, notebooks_in, report
     from bpwidgets.grading.report import to_json, to_table, write_csv
 
     if not source_is_folder("grade", args.source):
         return 2
-    results = grade_submissions(args.submissions, args.source, args.timeout)
+    try:
+        submissions = notebooks_in("SUBMISSION", args.submissions)
+        if args.csv is not None:
+            check_writable_file("--csv", args.csv)
+    except UsageError as error:
+        return report("grade", error)
+    results = grade_submissions(submissions, args.source, args.timeout)
     print(to_json(results) if args.json else to_table(results))
     if args.csv is not None:
         write_csv(results, args.csv)
