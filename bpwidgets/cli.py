@@ -19,6 +19,7 @@ from bpwidgets.cli_errors import OneLineParser
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "release": ("bpwidgets.grading.release", "generate the student notebooks from the instructor sources"),
     "grade": ("bpwidgets.grading.autograde", "autograde submitted notebooks with nbgrader"),
+    "course": ("bpwidgets.grading.course_init", "set up an nbgrader course from the lessons"),
     "export": ("bpwidgets.export_command", "write a panel as an interactive HTML page (no kernel)"),
 }
 

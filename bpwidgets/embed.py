@@ -170,6 +170,33 @@ def page_html(panel, *, grid: dict[str, Sequence] | None = None,
                        before_frame=before_frame).text
 
 
+def static_widget(panel, grid: dict[str, Sequence] | None = None, *,
+                  max_bytes: int = DEFAULT_MAX_BYTES, max_frames: int = DEFAULT_MAX_FRAMES,
+                  before_frame: Callable[[object], None] | None = None) -> StaticView:
+    """The kernel-free widget tree ``to_html`` writes, to display in a notebook cell."""
+    chosen = export_grid(panel, grid)
+    frames = render_frames(panel, chosen, None, max_bytes, before_frame, max_frames=max_frames)
+    root = page_widget(panel, chosen, frames)
+    view = StaticView(root.children, start_png=panel.render_png(), text=panel.describe())
+    root.close()  # its children live on in the view
+    return view
+
+
+class StaticView(widgets.VBox):
+    """A precomputed panel view; without widget state a notebook shows its starting picture."""
+
+    def __init__(self, children, *, start_png: bytes, text: str):
+        super().__init__(children)
+        self._start_png, self._text = start_png, text
+
+    def _repr_mimebundle_(self, **kwargs):
+        """The widget view plus the starting frame as PNG and a text description."""
+        bundle = super()._repr_mimebundle_(**kwargs) or {}
+        bundle["image/png"] = base64.b64encode(self._start_png).decode("ascii")
+        bundle["text/plain"] = f"precomputed panel: {self._text}"
+        return bundle
+
+
 def to_html(panel, path, *, grid: dict[str, Sequence] | None = None,
             max_bytes: int = DEFAULT_MAX_BYTES, max_frames: int = DEFAULT_MAX_FRAMES,
             embed_url: str | None = None, self_contained: bool = False, html_manager_dir=None,

@@ -9,7 +9,7 @@ import pytest
 
 from bpwidgets import cli
 from bpwidgets.cli_errors import UsageError, check_writable_file, notebooks_in
-from bpwidgets.grading import autograde
+from bpwidgets.grading import parallel_command
 
 
 def run_cli(args: list[str]) -> int:
@@ -30,8 +30,8 @@ def one_error_line(capsys, command: str) -> str:
 def no_grading(monkeypatch):
     """Records the submissions grading would start on, without running nbgrader."""
     started = []
-    monkeypatch.setattr(autograde, "grade_submissions",
-                        lambda paths, source, timeout: started.append(paths) or [])
+    monkeypatch.setattr(parallel_command, "grade_requested",
+                        lambda args: started.append(args.submissions) or [])
     return started
 
 
