@@ -29,7 +29,7 @@ HINTS = {
     "second_path": "this node already held a gradient from another path — gradients arriving "
     "along different paths add up (+=)",
     "sign": "right size, wrong sign — check the sign of the local derivative",
-    "swapped_mul": "for a × b the local derivative with respect to a is b (the *other* input), "
+    "swapped_mul": "for a × b the local derivative with respect to a is b (the other input), "
     "not a itself",
     "stale": "that is the gradient before this step — add this step's contribution",
     "tanh_local": "tanh' is 1 − t² (t = tanh's output), not 1 − t",

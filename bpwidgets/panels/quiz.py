@@ -102,7 +102,9 @@ class Quiz:
         self.log_control = widgets.Textarea(value=log_json, description=QUIZ_LOG,
                                             layout=widgets.Layout(display="none"))
         self.prompt = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
-        self.box = widgets.Text(placeholder="a number, or e.g. 0.25*2", continuous_update=True,
+        # The value is sent when the box loses focus, which pressing check does first: the
+        # kernel always has the whole answer when the click arrives.
+        self.box = widgets.Text(placeholder="a number, or e.g. 0.25*2", continuous_update=False,
                                 description="your answer", style={"description_width": "initial"},
                                 layout=widgets.Layout(width="320px"))
         self.check_button = widgets.Button(description="check", icon="check", button_style="info",
@@ -111,7 +113,7 @@ class Quiz:
                                           tooltip=f"reveal the answer (after {TRIES_BEFORE_SHOW} "
                                                   "tries)")
         self.feedback = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
-        self.check_button.on_click(lambda _: self.answer(self.box.value))
+        self.check_button.on_click(self._on_check)
         self.show_button.on_click(lambda _: self.show())
         self.log_control.observe(lambda _: self.sync_widgets(), names="value")
         self.sync_widgets()
@@ -165,17 +167,23 @@ class Quiz:
             return self._say(f"Could not read your answer: {error}")
         if close(value, question.expected):
             entry = QuizEntry(question.step, question.asked, text, True, "")
-            feedback = f"✓ Right: {question.asked} = {_number(question.expected)}."
+            feedback = (f"✓ Question {self.position + 1} right: {question.asked} = "
+                        f"{_number(question.expected)}.")
         else:
             _, hint = step_hint(value, question.expected, question.slips,
                                 question.local_derivative)
             entry = QuizEntry(question.step, question.asked, text, False, hint)
             tries = self.tries + 1
             more = (" — or press “show me”." if tries >= TRIES_BEFORE_SHOW else "")
-            feedback = f"✗ {question.asked} ≠ {_number(value)}: {hint}. Try again{more}"
+            feedback = (f"✗ Question {self.position + 1}: {question.asked} ≠ {_number(value)} — "
+                        f"{hint}. Try again{more or '.'}")
         self.record([*self.log, entry])
         self.box.value = ""
         return self._say(feedback)
+
+    def _on_check(self, _button) -> None:
+        """The check button: answer what the box holds."""
+        self.answer(self.box.value)
 
     def show(self) -> str:
         """Reveal the current answer (allowed after two wrong tries); return the feedback text."""
