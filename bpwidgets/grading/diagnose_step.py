@@ -38,7 +38,7 @@ HINTS = {
     "one_path": "this unit feeds several units — add the contributions δ·w of every path",
     "wrong_weights": "you used the weights of the other unit — δ_h sums δ_k · w(h→k), the "
     "weights leaving h",
-    "wrong_input": "∂net/∂w is the activation of the unit the weight comes *from*, not the one "
+    "wrong_input": "∂net/∂w is the activation of the unit the weight comes from, not the one "
     "it goes to",
 }
 
