@@ -18,6 +18,7 @@ from bpwidgets import __version__
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "release": ("bpwidgets.grading.release", "generate the student notebooks from the instructor sources"),
     "grade": ("bpwidgets.grading.autograde", "autograde submitted notebooks with nbgrader"),
+    "course": ("bpwidgets.grading.course_init", "set up an nbgrader course from the lessons"),
     "export": ("bpwidgets.export_command", "write a panel as an interactive HTML page (no kernel)"),
 }
 

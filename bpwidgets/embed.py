@@ -15,6 +15,7 @@ checked against a cap (``max_bytes``, default 5 MB) before anything is written.
 
 from __future__ import annotations
 
+import base64
 import html
 import io
 import itertools
@@ -108,6 +109,33 @@ def page_widget(panel, grid: dict[str, list], frames: list[Frame]) -> widgets.VB
     if "step" in controls and isinstance(panel.controls.get("play"), widgets.Play):
         rows.insert(0, _play_for(controls["step"]))
     return widgets.VBox([*rows, body])
+
+
+def static_widget(panel, grid: dict[str, Sequence] | None = None, *,
+                  max_bytes: int = DEFAULT_MAX_BYTES,
+                  before_frame: Callable[[object], None] | None = None) -> StaticView:
+    """The kernel-free widget tree ``to_html`` writes, to display in a notebook cell."""
+    chosen = export_grid(panel, grid)
+    frames = render_frames(panel, chosen, None, max_bytes, before_frame)
+    root = page_widget(panel, chosen, frames)
+    view = StaticView(root.children, start_png=panel.render_png(), text=panel.describe())
+    root.close()  # its children live on in the view
+    return view
+
+
+class StaticView(widgets.VBox):
+    """A precomputed panel view; without widget state a notebook shows its starting picture."""
+
+    def __init__(self, children, *, start_png: bytes, text: str):
+        super().__init__(children)
+        self._start_png, self._text = start_png, text
+
+    def _repr_mimebundle_(self, **kwargs):
+        """The widget view plus the starting frame as PNG and a text description."""
+        bundle = super()._repr_mimebundle_(**kwargs) or {}
+        bundle["image/png"] = base64.b64encode(self._start_png).decode("ascii")
+        bundle["text/plain"] = f"precomputed panel: {self._text}"
+        return bundle
 
 
 def to_html(panel, path, *, grid: dict[str, Sequence] | None = None,

@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from bpwidgets.grading import nbgrader_setup
 from bpwidgets.grading.course import add_source_argument, source_is_folder
 
 DEFAULT_DEST = Path("notebooks")
@@ -77,7 +78,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Release (or with --check, verify) the student copies; return the exit status."""
-    if not source_is_folder("release", args.source):
+    if not source_is_folder("release", args.source) or not nbgrader_setup.ready("release"):
         return 2
     sources = lesson_sources(args.source)
     if not sources:
