@@ -21,6 +21,7 @@ from bpwidgets.grading.report import SubmissionResult
 
 INSTALL_HINT = "--scheduler needs Dask: install it with `pip install 'bpwidgets[cluster]'`"
 CONNECT_TIMEOUT = "20s"
+GATEWAY_SCHEME = "gateway://"  # a Dask Gateway cluster's address: gateway://host:port/<name>
 
 
 class ClusterError(Exception):
@@ -58,9 +59,22 @@ def _client(address: str):
     except ImportError:
         raise ClusterError(INSTALL_HINT) from None
     try:
+        if address.startswith(GATEWAY_SCHEME):
+            return _gateway_client(address)
         return Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as error:
         raise ClusterError(f"cannot reach the Dask scheduler at {address}: {error}") from None
+
+
+def _gateway_client(address: str):
+    """A client of a Dask Gateway cluster, by the address it prints (its TLS from the gateway)."""
+    try:
+        from dask_gateway import Gateway
+    except ImportError:
+        raise ClusterError(f"{address} is a Dask Gateway cluster: install dask-gateway") from None
+    cluster_name = address.rstrip("/").rsplit("/", 1)[-1]
+    # the gateway's own address and auth come from the hub's environment (DASK_GATEWAY__*)
+    return Gateway().connect(cluster_name).get_client(set_as_default=False)
 
 
 def task_key(index: int, path: Path) -> str:

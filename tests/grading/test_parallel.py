@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -316,3 +317,26 @@ def test_terminal_progress_is_a_bar_redrawn_in_place():
 
 def test_clock_text_shows_minutes_and_hours():
     assert [clock_text(s) for s in (0, 59.6, 61, 3600 + 62)] == ["0:00", "1:00", "1:01", "1:01:02"]
+
+
+def test_gateway_address_connects_through_dask_gateway(monkeypatch):
+    from bpwidgets.grading import cluster as cluster_module
+
+    calls = []
+
+    class FakeGatewayCluster:
+        def get_client(self, set_as_default):
+            calls.append(("client", set_as_default))
+            return "a client"
+
+    class FakeGateway:
+        def connect(self, name):
+            calls.append(("connect", name))
+            return FakeGatewayCluster()
+
+    monkeypatch.setitem(sys.modules, "dask_gateway", types.SimpleNamespace(Gateway=FakeGateway))
+    assert cluster_module._client("gateway://traefik-gateway:80/5f8a01") == "a client"
+    assert calls == [("connect", "5f8a01"), ("client", False)]
+    monkeypatch.setitem(sys.modules, "dask_gateway", None)  # not installed
+    with pytest.raises(cluster_module.ClusterError, match="install dask-gateway"):
+        cluster_module._client("gateway://traefik-gateway:80/5f8a01")
