@@ -15,6 +15,11 @@ _EXPORTS = {
     "check_shape": "checks",
     "check_gradients": "checks",
     "grade_submissions": "autograde",
+    "grade_one": "autograde",
+    "GradeOptions": "autograde",
+    "ResultsLog": "results_log",
+    "submission_digest": "results_log",
+    "SandboxUnavailable": "sandbox",
     "release_texts": "release",
 }
 
