@@ -159,7 +159,9 @@ def _missing_reason(status: str, error: str | None, timeout: float) -> str:
     return "no answer was recorded for this check"
 
 
-def _execute(plan, options: GradeOptions, source_dir: Path, sandboxed: bool) -> dict[str, tuple[list, str]]:
+def _execute(
+    plan, options: GradeOptions, source_dir: Path, sandboxed: bool
+) -> dict[str, tuple[list, str]]:
     """Run the planned cells in one executor; return {test grade_id: (records, missing reason)}."""
     from bpwidgets.grading.sandbox_session import ExecutorSession, SessionOver
 
@@ -193,11 +195,16 @@ def _execute(plan, options: GradeOptions, source_dir: Path, sandboxed: bool) -> 
                         outcomes[grade_id] = ([], f"{over}")
                     continue
                 if grade_id is not None:
-                    outcomes[grade_id] = (reply.records, _missing_reason(reply.status, reply.error, options.timeout))
+                    outcomes[grade_id] = (
+                        reply.records,
+                        _missing_reason(reply.status, reply.error, options.timeout),
+                    )
     return outcomes
 
 
-def grade_one(submission: Path, *, source_dir: Path, options: GradeOptions = GradeOptions()) -> SubmissionResult:
+def grade_one(
+    submission: Path, *, source_dir: Path, options: GradeOptions = GradeOptions()
+) -> SubmissionResult:
     """Grade one submission end to end in its own sandbox; never raises for a bad submission.
 
     Raises SandboxUnavailable only when ``options.sandbox == "required"`` and bwrap cannot run.
@@ -216,7 +223,9 @@ def grade_one(submission: Path, *, source_dir: Path, options: GradeOptions = Gra
     except SubmissionError as error:
         return _result(submission, lesson_id, error=str(error))
     except Exception as error:  # a grading failure must never stop the batch
-        return _result(submission, lesson_id, error=f"grading failed: {type(error).__name__}: {error}")
+        return _result(
+            submission, lesson_id, error=f"grading failed: {type(error).__name__}: {error}"
+        )
 
 
 def _grade_notebook(path, notebook, lesson_id, source_dir, options, sandboxed) -> SubmissionResult:
@@ -276,6 +285,7 @@ def grade_submissions(
 def _outcome(result: SubmissionResult) -> str:
     """Return '3/4' for a graded submission, else 'not graded'."""
     return f"{result.score:g}/{result.max_score:g}" if result.graded else "not graded"
+
 
 def _positive_int(text: str) -> int:
     """argparse type: a whole number of seconds >= 1."""

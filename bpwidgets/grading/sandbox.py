@@ -48,7 +48,9 @@ def _under_system(path: Path) -> bool:
 
 def _parents_as_dirs(paths: list[Path]) -> list[str]:
     """bwrap arguments creating every missing parent folder readable (bwrap would make them 0700)."""
-    parents = sorted({p for path in paths for p in path.parents if p != Path("/")}, key=lambda p: len(p.parts))
+    parents = sorted(
+        {p for path in paths for p in path.parents if p != Path("/")}, key=lambda p: len(p.parts)
+    )
     args = []
     for parent in parents:
         args += ["--perms", "0755", "--dir", str(parent)]
@@ -60,7 +62,9 @@ def _hidden_dirs(package: Path, source_dir: Path | None) -> list[Path]:
     hidden = [package / "lessons" / "source"]
     if source_dir is not None:
         hidden.append(Path(source_dir).resolve())
-    return [path for path in hidden if path.is_dir() and (path == package or package in path.parents)]
+    return [
+        path for path in hidden if path.is_dir() and (path == package or package in path.parents)
+    ]
 
 
 def bwrap_command(command: list[str], *, source_dir: Path | None, scratch_mb: int) -> list[str]:
@@ -101,7 +105,11 @@ def sandbox_environment() -> dict[str, str]:
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
-        **({"OPENBLAS_CORETYPE": os.environ["OPENBLAS_CORETYPE"]} if "OPENBLAS_CORETYPE" in os.environ else {}),
+        **(
+            {"OPENBLAS_CORETYPE": os.environ["OPENBLAS_CORETYPE"]}
+            if "OPENBLAS_CORETYPE" in os.environ
+            else {}
+        ),
     }
 
 
@@ -142,7 +150,9 @@ def use_sandbox(mode: str) -> bool:
     if problem is None:
         return True
     if mode == "required":
-        raise SandboxUnavailable(f"cannot sandbox the submissions ({problem}); install bubblewrap or use --sandbox off")
+        raise SandboxUnavailable(
+            f"cannot sandbox the submissions ({problem}); install bubblewrap or use --sandbox off"
+        )
     if not _warned:
         _warned = True
         print(
@@ -154,13 +164,22 @@ def use_sandbox(mode: str) -> bool:
     return False
 
 
-def start_executor(*, sandboxed: bool, source_dir: Path | None, scratch_mb: int, scratch: Path) -> subprocess.Popen:
+def start_executor(
+    *, sandboxed: bool, source_dir: Path | None, scratch_mb: int, scratch: Path
+) -> subprocess.Popen:
     """Start the executor (in a sandbox or not); stdin takes requests, stdout gives replies."""
     command = executor_command()
     if sandboxed:
-        command, cwd, env = bwrap_command(command, source_dir=source_dir, scratch_mb=scratch_mb), None, None
+        command, cwd, env = (
+            bwrap_command(command, source_dir=source_dir, scratch_mb=scratch_mb),
+            None,
+            None,
+        )
     else:
-        cwd, env = scratch, {**sandbox_environment(), "HOME": str(scratch), "MPLCONFIGDIR": str(scratch / ".mpl")}
+        cwd, env = (
+            scratch,
+            {**sandbox_environment(), "HOME": str(scratch), "MPLCONFIGDIR": str(scratch / ".mpl")},
+        )
     return subprocess.Popen(
         command,
         stdin=subprocess.PIPE,

@@ -111,7 +111,13 @@ def serve(requests, reply) -> None:
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
             records = recorder.stop()
-            reply({"status": status, "error": error, "records": records if request.get("test") else []})
+            reply(
+                {
+                    "status": status,
+                    "error": error,
+                    "records": records if request.get("test") else [],
+                }
+            )
 
 
 def main() -> None:

@@ -40,12 +40,24 @@ class CellReply:
 class ExecutorSession:
     """One executor process for one submission (a context manager that always kills it)."""
 
-    def __init__(self, *, sandboxed: bool, source_dir, scratch, settings: dict, timeout: float, deadline: float):
+    def __init__(
+        self,
+        *,
+        sandboxed: bool,
+        source_dir,
+        scratch,
+        settings: dict,
+        timeout: float,
+        deadline: float,
+    ):
         self.timeout = timeout
         self.deadline = deadline
         self._buffer = b""
         self._process = start_executor(
-            sandboxed=sandboxed, source_dir=source_dir, scratch_mb=settings["max_file_mb"], scratch=scratch
+            sandboxed=sandboxed,
+            source_dir=source_dir,
+            scratch_mb=settings["max_file_mb"],
+            scratch=scratch,
         )
         self._send({**settings, "timeout": timeout})
         reply = self._receive(min(START_SECONDS, self._left()), what="start")
@@ -68,7 +80,9 @@ class ExecutorSession:
             self._process.stdin.write(json.dumps(message).encode("utf-8") + b"\n")
             self._process.stdin.flush()
         except (BrokenPipeError, OSError):
-            raise SessionOver("the kernel died (os._exit, a crash or running out of memory)") from None
+            raise SessionOver(
+                "the kernel died (os._exit, a crash or running out of memory)"
+            ) from None
 
     def run(self, code: str, *, test: bool) -> CellReply:
         """Run one cell; return the executor's reply or raise SessionOver saying why it cannot."""

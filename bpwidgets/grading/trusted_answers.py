@@ -105,7 +105,11 @@ def _encode(value, budget: list[int], depth: int):
     if isinstance(value, (float, np.floating)) and not isinstance(value, np.ndarray):
         return _encode_float(float(value))
     if isinstance(value, (complex, np.complexfloating)):
-        return {"$": "complex", "real": _encode_float(value.real), "imag": _encode_float(value.imag)}
+        return {
+            "$": "complex",
+            "real": _encode_float(value.real),
+            "imag": _encode_float(value.imag),
+        }
     if isinstance(value, np.bool_):
         return bool(value)
     if type(value) is str:
@@ -305,7 +309,9 @@ def _raiser(data: dict):
     name = _text(data, "type", 60)
     _expect(bool(_IDENTIFIER.fullmatch(name)))
     message = _text(data, "message", MAX_MESSAGE)
-    error_class = NotImplementedError if name == "NotImplementedError" else type(name, (Exception,), {})
+    error_class = (
+        NotImplementedError if name == "NotImplementedError" else type(name, (Exception,), {})
+    )
 
     def raise_recorded():
         raise error_class(message)
@@ -395,7 +401,9 @@ class Decider:
         except AssertionError as failure:
             self.outcomes.append((False, str(failure)))
         except Exception as error:  # an authoring error: say so, count the check as failed
-            self.outcomes.append((False, f"{name}: the test could not run: {type(error).__name__}: {error}"))
+            self.outcomes.append(
+                (False, f"{name}: the test could not run: {type(error).__name__}: {error}")
+            )
         else:
             self.outcomes.append((True, printed.getvalue().strip()))
 

@@ -92,7 +92,13 @@ def load_lesson(path: Path) -> Lesson:
 def _is_check(node: ast.Call) -> bool:
     """True for a call of a function named check_* (plain or as an attribute)."""
     func = node.func
-    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+    name = (
+        func.id
+        if isinstance(func, ast.Name)
+        else func.attr
+        if isinstance(func, ast.Attribute)
+        else ""
+    )
     return name.startswith("check_")
 
 
@@ -134,7 +140,9 @@ def decide(cell: TestCell, records: list, missing_reason: str) -> Decision:
         with decider.active(), contextlib.redirect_stdout(io.StringIO()):
             exec(compile(cell.source, f"<test cell {cell.grade_id}>", "exec"), namespace)
     except Exception as error:  # the instructor's cell failed here: nothing can be decided
-        return Decision(0.0, f"the test cell itself failed in the grader: {type(error).__name__}: {error}")
+        return Decision(
+            0.0, f"the test cell itself failed in the grader: {type(error).__name__}: {error}"
+        )
     outcomes = decider.outcomes
     if not outcomes:
         return Decision(cell.points, "")
