@@ -93,7 +93,7 @@ class GradeOptions:
     timeout: int = DEFAULT_TIMEOUT  # s per cell (wall)
     submission_timeout: int = 900  # s per submission (wall, whole sandbox)
     sandbox: str = "auto"  # "auto" | "required" | "off"
-    memory_mb: int = 4096  # address space of the executor
+    memory_mb: int = 2048  # address space of the executor
     max_processes: int = 256  # processes and threads of the sandbox's uid
     max_file_mb: int = 256  # largest file written, and the scratch folder's size
 
@@ -168,12 +168,18 @@ def _execute(
     outcomes: dict[str, tuple[list, str]] = {}
     deadline = time.monotonic() + options.submission_timeout
     stopped = None
-    with tempfile.TemporaryDirectory(prefix="bpwidgets-grade-") as scratch:
+    # sandboxed, the scratch folder is the sandbox's own tmpfs: nothing of it ever reaches the disk
+    scratch_dir = (
+        contextlib.nullcontext()
+        if sandboxed
+        else tempfile.TemporaryDirectory(prefix="bpwidgets-grade-")
+    )
+    with scratch_dir as scratch:
         try:
             session = ExecutorSession(
                 sandboxed=sandboxed,
                 source_dir=source_dir,
-                scratch=Path(scratch),
+                scratch=Path(scratch) if scratch else None,
                 settings=options.executor_settings(sandboxed),
                 timeout=options.timeout,
                 deadline=deadline,

@@ -16,6 +16,7 @@ import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bpwidgets.grading.sandbox import start_executor
 
@@ -142,15 +143,30 @@ class ExecutorSession:
                 stream.close()
             except OSError:
                 pass
+        # the sandbox's init first (bwrap reaps it and exits: no zombie left), then the rest
+        for pid in _children(process.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
+            process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
             process.kill()
-        except ProcessLookupError:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)  # unsandboxed: the executor's process group
+        except (ProcessLookupError, PermissionError):
             pass
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
+
+
+def _children(pid: int) -> list[int]:
+    """Direct children of a process (Linux /proc), [] when it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(child) for child in text.split()]
