@@ -15,12 +15,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bpwidgets.grading import nbgrader_setup, parallel_command
 from bpwidgets.grading.course import DEFAULT_SOURCE, add_source_argument, source_is_folder
 from bpwidgets.grading.report import ItemResult, SubmissionResult
 
@@ -314,10 +316,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "submissions",
-        nargs="+",
+        nargs="*",
         type=Path,
         metavar="SUBMISSION.ipynb",
-        help="notebooks to grade (read only: graded as copies)",
+        help="notebooks to grade, or folders holding them (read only: graded as copies)",
     )
     parser.add_argument(
         "--json", action="store_true", help="print a JSON list, one object per submission"
@@ -335,16 +337,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sandbox",
         choices=SANDBOX_MODES,
-        default="auto",
+        default=os.environ.get("BPWIDGETS_SANDBOX", "auto"),
         help="run each submission in a bubblewrap sandbox: auto (if bwrap works, else warn), "
-        "required (exit 2 if it cannot), off (default: auto)",
+        "required (exit 2 if it cannot), off (default: $BPWIDGETS_SANDBOX, else auto)",
     )
     parser.add_argument(
         "--results-log",
         type=Path,
         metavar="FILE",
         help="JSON-lines log, one line per graded submission, written as each finishes "
-        "(default: beside --csv as FILE.jsonl, else ./bpwidgets-grades.jsonl)",
+        "(default: FILE.jsonl beside --csv FILE)",
     )
     parser.add_argument(
         "--resume",
@@ -352,34 +354,53 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="reuse the results already in the results log (unchanged files only)",
     )
     add_source_argument(parser)
+    parallel_command.add_arguments(parser)
 
 
-def _log_path(args: argparse.Namespace) -> Path:
-    """The results log: --results-log, else beside --csv, else in the current folder."""
-    if args.results_log is not None:
-        return args.results_log
-    if args.csv is not None:
-        return args.csv.with_suffix(".jsonl")
-    return Path("bpwidgets-grades.jsonl")
+def results_log_for(args: argparse.Namespace):
+    """The ResultsLog of a run: --results-log, else FILE.jsonl beside --csv FILE, else None."""
+    from bpwidgets.grading.results_log import ResultsLog
+
+    path = args.results_log
+    if path is None and args.csv is not None:
+        path = args.csv.with_suffix(".jsonl")
+    return ResultsLog(path, resume=args.resume) if path is not None else None
 
 
 def run(args: argparse.Namespace) -> int:
     """Grade the submissions and print the report; 0 if all were graded, 1 if not, 2 on misuse."""
-    from bpwidgets.grading.report import to_json, to_table, write_csv
-    from bpwidgets.grading.results_log import ResultsLog
+    from bpwidgets.cli_errors import UsageError, check_writable_file, notebooks_in, report
+    from bpwidgets.grading.gradebook import CourseError
+    from bpwidgets.grading.report import to_json, to_table
     from bpwidgets.grading.sandbox import SandboxUnavailable, use_sandbox
 
-    if not source_is_folder("grade", args.source):
+    problem = parallel_command.usage_error(args)
+    if problem is None and args.resume and args.results_log is None and args.csv is None:
+        problem = "--resume reads the results log: give --results-log FILE (or --csv FILE)"
+    if problem is not None:
+        print(f"bpwidgets grade: error: {problem}", file=sys.stderr)
+        return 2
+    if args.course is None and not source_is_folder("grade", args.source):
+        return 2
+    try:  # before any grading: folders become their notebooks, --csv must be writable
+        args.submissions = notebooks_in("SUBMISSION", args.submissions)
+        if args.csv is not None:
+            check_writable_file("--csv", args.csv)
+    except UsageError as error:
+        return report("grade", error)
+    if not nbgrader_setup.ready("grade"):
         return 2
     try:
         use_sandbox(args.sandbox)
     except SandboxUnavailable as error:
         print(f"bpwidgets grade: error: {error}", file=sys.stderr)
         return 2
-    options = GradeOptions(timeout=args.timeout, sandbox=args.sandbox)
-    log = ResultsLog(_log_path(args), resume=args.resume)
-    results = grade_submissions(args.submissions, args.source, options, log)
+    try:
+        results = parallel_command.grade_requested(args)
+    except CourseError as error:
+        print(f"bpwidgets grade: error: {error}", file=sys.stderr)
+        return 2
     print(to_json(results) if args.json else to_table(results))
     if args.csv is not None:
-        write_csv(results, args.csv)
+        parallel_command.write_csv(results, args)
     return 0 if all(result.graded for result in results) else 1
