@@ -24,7 +24,7 @@ from bpwidgets.grading.trusted_answers import Decider
 
 
 @dataclass(frozen=True)
-class TestCell:
+class GradedCell:
     """One autograded cell of the instructor source."""
 
     grade_id: str
@@ -41,7 +41,7 @@ class TestCell:
 class Lesson:
     """What grading needs of an instructor source notebook."""
 
-    tests: dict[str, TestCell]  # grade_id -> test cell, in reading order
+    tests: dict[str, GradedCell]  # grade_id -> test cell, in reading order
     locked: dict[str, str]  # grade_id -> source of other locked code cells
 
 
@@ -69,7 +69,7 @@ def lesson_from_notebook(notebook) -> Lesson:
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else source
         if meta.get("grade") and not meta.get("solution"):
-            tests[grade_id] = TestCell(grade_id, _python(source), float(meta.get("points") or 0))
+            tests[grade_id] = GradedCell(grade_id, _python(source), float(meta.get("points") or 0))
         elif meta.get("locked") and not meta.get("solution"):
             locked[grade_id] = source
     return Lesson(tests, locked)
@@ -132,7 +132,7 @@ class Decision:
     feedback: str
 
 
-def decide(cell: TestCell, records: list, missing_reason: str) -> Decision:
+def decide(cell: GradedCell, records: list, missing_reason: str) -> Decision:
     """Re-run ``cell`` with the real expected values and the recorded answers; score by check."""
     decider = Decider(records, missing_reason)
     namespace = {"__name__": "__bpwidgets_test__"}
