@@ -57,13 +57,15 @@ def _parents_as_dirs(paths: list[Path]) -> list[str]:
     return args
 
 
-def _hidden_dirs(package: Path, source_dir: Path | None) -> list[Path]:
-    """Folders inside the visible package to cover with an empty tmpfs (lesson sources)."""
+def _hidden_dirs(visible: list[Path], package: Path, source_dir: Path | None) -> list[Path]:
+    """Folders inside the visible ones to cover with an empty tmpfs (lesson sources)."""
     hidden = [package / "lessons" / "source"]
     if source_dir is not None:
         hidden.append(Path(source_dir).resolve())
     return [
-        path for path in hidden if path.is_dir() and (path == package or package in path.parents)
+        path
+        for path in hidden
+        if path.is_dir() and any(path == root or root in path.parents for root in visible)
     ]
 
 
@@ -84,7 +86,7 @@ def bwrap_command(command: list[str], *, source_dir: Path | None, scratch_mb: in
     args += _parents_as_dirs(visible)
     for path in visible:
         args += ["--ro-bind", str(path), str(path)]
-    for path in _hidden_dirs(package, source_dir):
+    for path in _hidden_dirs(visible, package, source_dir):
         args += ["--tmpfs", str(path), "--remount-ro", str(path)]
     args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]  # dropped by the executor
     args += ["--chdir", SCRATCH, "--clearenv"]
@@ -99,6 +101,8 @@ def sandbox_environment() -> dict[str, str]:
         "HOME": SCRATCH,
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "LANG": "C.UTF-8",
+        "USER": "student",
+        "LOGNAME": "student",
         "MPLBACKEND": "Agg",
         "MPLCONFIGDIR": f"{SCRATCH}/.matplotlib",
         "OPENBLAS_NUM_THREADS": "1",

@@ -24,7 +24,7 @@ import numpy as np
 MAX_ANSWER_BYTES = 4_000_000  # one encoded answer
 MAX_NODES = 200_000  # list items, dict entries and scalars in one answer
 MAX_DEPTH = 20
-MAX_TEXT = 10_000  # a str answer (check_text)
+MAX_TEXT = 2_000  # a str answer (check_text)
 MAX_REPR = 80  # what feedback may quote of a value that is not plain data
 MAX_MESSAGE = 300  # what feedback may quote of an exception message
 _ARRAY_DTYPES = {
