@@ -16,6 +16,8 @@ import random
 
 from bpwidgets.core.validate import check_positive_int
 
+LESSON_SIZES = (2, 8, 1)  # lesson 07's network: 2 inputs, 8 tanh units, 1 linear output
+
 
 class ScalarNeuron:
     """tanh(w · x + b), or w · x + b without the activation (``linear=True``)."""
@@ -59,3 +61,11 @@ class ScalarMLP:
     def parameters(self) -> list:
         """Every weight and bias, layer by layer."""
         return [p for layer in self.layers for neuron in layer for p in neuron.parameters()]
+
+
+def lesson_data(n: int = 16, seed: int = 0) -> tuple[list[list[float]], list[float]]:
+    """Lesson 07's data set: ``n`` points of the two moons, targets −1 and +1, as plain lists."""
+    from bpwidgets.core.datasets import moons
+
+    X, y = moons(n=n, noise=0.1, seed=seed)
+    return X.tolist(), [1.0 if label else -1.0 for label in y]

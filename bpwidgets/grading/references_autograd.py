@@ -8,11 +8,9 @@ lesson's ScalarMLP on its data set.
 
 from __future__ import annotations
 
-from bpwidgets.core.scalar_net import ScalarMLP
+from bpwidgets.core.scalar_net import LESSON_SIZES, ScalarMLP, lesson_data
 from bpwidgets.core.value import Value
 from bpwidgets.grading.diagnose import case_named
-
-LESSON_SIZES = (2, 8, 1)  # the lesson network: 2 inputs, 8 tanh units, 1 linear output
 
 
 def case_gradients(name: str) -> list[float]:
@@ -20,14 +18,6 @@ def case_gradients(name: str) -> list[float]:
     nodes = case_named(name).build(Value)
     nodes[-1][1].backward()
     return [node.grad for _, node in nodes]
-
-
-def lesson_data(n: int = 16, seed: int = 0) -> tuple[list[list[float]], list[float]]:
-    """The lesson's data set: ``n`` points of the two moons, targets −1 and +1 (plain lists)."""
-    from bpwidgets.core.datasets import moons
-
-    X, y = moons(n=n, noise=0.1, seed=seed)
-    return X.tolist(), [1.0 if label else -1.0 for label in y]
 
 
 def training_losses(steps: int, lr: float, seed: int = 0) -> list[float]:
@@ -41,7 +31,7 @@ def train_scalar_mlp(value_class, steps: int, lr: float, seed: int = 0) -> list[
     net = ScalarMLP(value_class, LESSON_SIZES, seed=seed)
     losses = []
     for _ in range(steps):
-        loss = sum(((net(x) + -target) ** 2 for x, target in zip(X, y, strict=True)),
+        loss = sum(((net(x) - target) ** 2 for x, target in zip(X, y, strict=True)),
                    value_class(0.0))
         loss.backward()
         for p in net.parameters():
