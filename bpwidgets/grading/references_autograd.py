@@ -2,7 +2,7 @@
 
 Test cells call these in the expected-value argument of a check (contract C1); none of them
 runs student code. ``case_gradients`` gives ∂root/∂node of a ``diagnose.CASES`` graph for
-each of its nodes in forward order; ``training_losses`` the loss after each SGD step of the
+each of its nodes in forward order; ``training_losses`` the loss before each SGD step of the
 lesson's ScalarMLP on its data set.
 """
 
