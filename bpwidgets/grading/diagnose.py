@@ -298,8 +298,10 @@ def _users_text(reference, k: int) -> str:
     """Where the first wrong node's gradient comes from, e.g. ' It comes from e (exp).'"""
     node = reference[k][1]
     users = [f"{name} ({user.op})" for name, user in reference if node in user.parents]
-    return f" Its gradient comes from {', '.join(users)}, whose gradients are right." if users \
-        else ""
+    if not users:
+        return ""
+    verb = "whose gradients are" if len(users) > 1 else "whose gradient is"
+    return f" Its gradient comes from {', '.join(users)}, {verb} right."
 
 
 def _kind(node: Value) -> str:

@@ -2,8 +2,8 @@
 
 ``AutogradComparePanel(Value)`` takes a student's micrograd-style class and shows one of the
 graphs of ``bpwidgets.grading.diagnose.CASES`` (the ``graph`` dropdown; it opens on the first
-graph that goes wrong): on the left the values and gradients of ``bpwidgets.core.Value``, on
-the right the student's gradients. The node ``diagnose_autograd`` reports is ringed in both;
+graph that goes wrong): on top the values and gradients of ``bpwidgets.core.Value``, below
+the student's gradients (one above the other, so both fit the width of a notebook). The node ``diagnose_autograd`` reports is ringed in both;
 every other node whose gradient differs is drawn in the error colour. The caption is the
 diagnosis. Student code that raises or loops shows as a diagnosis, never as a broken panel.
 """
@@ -28,11 +28,10 @@ from bpwidgets.panels.graph_drawing import GraphDrawing, NodeStyle
 from bpwidgets.panels.palette import ERROR_TEXT, HIGHLIGHT, NEUTRAL
 
 TITLE_HEIGHT = 0.45  # inches above each drawing for its title
-GAP = 0.4  # inches between the two drawings
 
 
 class AutogradComparePanel(Panel):
-    """The core's gradients (left) and a student's (right) on one small graph, first error ringed."""
+    """The core's gradients (top) and a student's (below) on one small graph, first error ringed."""
 
     fit_width = False
 
@@ -65,16 +64,14 @@ class AutogradComparePanel(Panel):
         return diagnosis.student_grads
 
     def setup_figure(self, figure) -> None:
-        """Two axes side by side, each with a title; drawings are made when a graph is known."""
+        """Two axes one above the other, each with a title; drawings come once a graph is known."""
         self._drawings: list[GraphDrawing] = []
         self._signature = None
-        self.axes = [figure.add_axes((0, 0, 0.5, 1)), figure.add_axes((0.5, 0, 0.5, 1))]
+        self.axes = [figure.add_axes((0, 0.5, 1, 0.5)), figure.add_axes((0, 0, 1, 0.5))]
         for ax in self.axes:
             ax.set_axis_off()
-        self.titles = [figure.text(0.25, 1, "", ha="center", va="top", fontsize=10.5,
-                                   fontweight="bold"),
-                       figure.text(0.75, 1, "", ha="center", va="top", fontsize=10.5,
-                                   fontweight="bold")]
+        self.titles = [figure.text(0.5, 1, "", ha="center", va="top", fontsize=10.5,
+                                   fontweight="bold") for _ in self.axes]
 
     def draw(self, data) -> None:
         """Reference and student values on the two drawings, the reported node ringed."""
@@ -108,19 +105,19 @@ class AutogradComparePanel(Panel):
             drawing.remove()
         self._drawings = [GraphDrawing(ax, layout) for ax in self.axes]
         width, height = self._drawings[0].size
-        fig_width, fig_height = 2 * width + GAP, height + TITLE_HEIGHT
-        self.figure.set_size_inches(fig_width, fig_height)
+        band = height + TITLE_HEIGHT
+        fig_height = 2 * band
+        self.figure.set_size_inches(width, fig_height)
         for k, ax in enumerate(self.axes):
-            ax.set_position(((k * (width + GAP)) / fig_width, 0, width / fig_width,
-                             height / fig_height))
-            self.titles[k].set_x((k * (width + GAP) + width / 2) / fig_width)
-            self.titles[k].set_y(1 - 0.08 / fig_height)
+            bottom = (1 - k) * band  # the reference on top
+            ax.set_position((0, bottom / fig_height, 1, height / fig_height))
+            self.titles[k].set_y((bottom + band - 0.08) / fig_height)
         self._signature = name
 
     def describe(self) -> str:
         """Text description: which graph, and the diagnosis."""
-        return (f"Two copies of the graph {self.state['graph']!r}: bpwidgets.core.Value on the "
-                f"left, your class on the right. {self.caption_text}")
+        return (f"Two copies of the graph {self.state['graph']!r}: bpwidgets.core.Value on top, "
+                f"your class below. {self.caption_text}")
 
     def export_grid(self) -> dict[str, list]:
         """Every graph."""
