@@ -91,10 +91,11 @@ def ensure_page(page: PanelPage, cache: Path) -> bool:
     import bpwidgets.panels as panels
     from bpwidgets.embed import ExportTooLarge
 
+    make = getattr(panels, PANELS[page.panel])
     try:
-        panel = getattr(panels, PANELS[page.panel])(**page.state)
+        panel = make(**page.state)
     except (TypeError, ValueError, TraitError) as error:
-        raise PanelProblem(f"bad state: {error}") from None
+        raise PanelProblem(f"bad state: {_culprit(make, page.state)}{error}") from None
     try:
         write_page(panel, target, _full_grid(panel, page.grid), page.max_bytes)
     except ExportTooLarge as error:
@@ -275,6 +276,16 @@ def _full_grid(panel, listed: dict | None) -> dict | None:
                              f"give them as {name}=V1,V2")
         grid[name] = values if values is not None else defaults[name]
     return grid
+
+
+def _culprit(make, state: dict) -> str:
+    """``"name=value: "`` for the first state entry the panel refuses on its own, else ``""``."""
+    for name, value in state.items():
+        try:
+            make(**{name: value}).close()
+        except (TypeError, ValueError, TraitError):
+            return f"{name}={json.dumps(value)}: "
+    return ""
 
 
 def _parse_height(text: str) -> str:

@@ -143,7 +143,7 @@ ERRORS = {
     "state not an object": (".. bpwidgets-panel:: chain_rule\n   :state: [1, 2]\n",
                             "bad state: :state: must be a JSON object"),
     "unknown control": (".. bpwidgets-panel:: chain_rule\n   :state: {\"q\": 1}\n",
-                        "bad state: ChainRulePanel has no control 'q'"),
+                        "bad state: q=1: ChainRulePanel has no control 'q'"),
     "bad expression": (".. bpwidgets-panel:: chain_rule\n   :state: {\"expression\": \"(x +\"}\n",
                        "bad state: "),
     "bad grid": (".. bpwidgets-panel:: chain_rule\n   :grid: stp=1,2\n",
@@ -186,7 +186,8 @@ def test_build_error_in_myst_names_its_line(tmp_path):
     page = "# Lesson\n\nText.\n\n```{bpwidgets-panel} chain_rule\n:state: {\"x\": \"abc\"}\n```\n"
     source = write_project(tmp_path / "src", {"index.md": page})
     _, warnings = build(source, tmp_path / "out")
-    assert "index.md:5: ERROR: bpwidgets-panel chain_rule: bad state" in warnings, warnings
+    assert ('index.md:5: ERROR: bpwidgets-panel chain_rule: bad state: x="abc": The \'value\' '
+            "trait of a FloatText instance expected a float") in warnings, warnings
 
 
 # --- in the browser ------------------------------------------------------------------------
