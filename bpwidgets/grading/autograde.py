@@ -228,7 +228,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="*",
         type=Path,
         metavar="SUBMISSION.ipynb",
-        help="notebooks to grade (read only: graded as copies)",
+        help="notebooks to grade, or folders holding them (read only: graded as copies)",
     )
     parser.add_argument(
         "--json", action="store_true", help="print a JSON list, one object per submission"
@@ -249,6 +249,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Grade the submissions and print the report; 0 if all were graded, 1 if not, 2 on misuse."""
+    from bpwidgets.cli_errors import UsageError, check_writable_file, notebooks_in, report
     from bpwidgets.grading.gradebook import CourseError
     from bpwidgets.grading.report import to_json, to_table
 
@@ -258,6 +259,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.course is None and not source_is_folder("grade", args.source):
         return 2
+    try:  # before any grading: folders become their notebooks, --csv must be writable
+        args.submissions = notebooks_in("SUBMISSION", args.submissions)
+        if args.csv is not None:
+            check_writable_file("--csv", args.csv)
+    except UsageError as error:
+        return report("grade", error)
     if not nbgrader_setup.ready("grade"):
         return 2
     try:
