@@ -14,16 +14,24 @@ controls that vary, each as ``NAME`` (the panel's own values) or ``NAME=V1,V2`` 
 ``:grid:`` the panel's default grid is used. ``:max-mb:`` (or ``bpwidgets_max_mb`` in conf.py)
 caps the page size.
 
+Each page is self-contained (``bpwidgets.embed``, ``self_contained=True``): the widget HTML
+manager is inlined, so the built site works offline, over http and from ``file://``. The copy
+inlined is ``bpwidgets_html_manager`` (conf.py; a folder, relative to the source folder), else
+what :func:`bpwidgets.html_manager.locate` finds.
+
 At build time each directive's page is rendered once into a cache under the doctree folder,
-keyed by (panel, state, grid, page format, bpwidgets version), so an unchanged page is never
-rendered again; the pages a build uses are copied into ``_static/bpwidgets/`` of the output and
-shown in an ``<iframe>`` with a relative address (works over http and from ``file://``).
+keyed by (panel, state, grid, page format, html-manager version, bpwidgets version), so an
+unchanged page is never rendered again; the pages a build uses are copied into
+``_static/bpwidgets/`` of the output (pages no longer used are removed) and shown in an
+``<iframe>`` with a relative address.
 Every page is written to a temporary file and renamed into place, so a failed render never
 leaves half a page behind. Problems are reported at the directive's page and line.
 """
 
 from __future__ import annotations
 
+import argparse
+import functools
 import hashlib
 import json
 import os
@@ -40,13 +48,15 @@ from sphinx.util.osutil import relative_uri
 from traitlets import TraitError
 
 import bpwidgets
-from bpwidgets.export_command import PANELS, _parse_grid
+from bpwidgets.export_command import PANELS, grid_item
+from bpwidgets.html_manager import ENV_VAR
 
 logger = logging.getLogger(__name__)
 
 STATIC_FOLDER = "_static/bpwidgets"  # where the built site holds the panel pages
 CACHE_FOLDER = "bpwidgets-pages"  # under the doctree folder; survives between builds
 DEFAULT_HEIGHT = "640px"
+PAGE_FORMAT = "self-contained"  # what write_page produces; part of every page's cache key
 _CSS_LENGTH = re.compile(r"^\d+(\.\d+)?(px|em|rem|vh|%)?$")
 
 
@@ -62,11 +72,14 @@ class PanelPage:
     state: dict
     grid: dict | None  # control name -> values, or None for the panel's own value list
     max_bytes: int
+    manager: str  # the unpacked html-manager package inlined into the page
+    manager_version: str
 
     @property
     def filename(self) -> str:
         """The page's file name, unique to everything that changes its content."""
-        recipe = [self.panel, self.state, self.grid, page_format(), bpwidgets.__version__]
+        recipe = [self.panel, self.state, self.grid, PAGE_FORMAT, self.manager_version,
+                  bpwidgets.__version__]
         digest = hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
         return f"{self.panel}-{digest[:16]}.html"
 
@@ -75,12 +88,29 @@ class bpwidgets_panel(nodes.General, nodes.Element):  # noqa: N801 - docutils no
     """A placeholder the HTML writer turns into an iframe showing the panel's page."""
 
 
-def parse_page(panel: str, options: dict, default_max_mb: float) -> PanelPage:
-    """Read a directive's argument and options into a :class:`PanelPage` (or PanelProblem)."""
+def parse_page(panel: str, options: dict, config, srcdir) -> PanelPage:
+    """Read a directive's argument, options and the build's config into a :class:`PanelPage`."""
     if panel not in PANELS:
         raise PanelProblem(f"unknown panel {panel!r}; known panels: {', '.join(sorted(PANELS))}")
-    return PanelPage(panel, _parse_state(options.get("state")), _parse_grid_option(
-        options.get("grid")), _max_bytes(options.get("max-mb", default_max_mb)))
+    state, grid = _parse_state(options.get("state")), _parse_grid_option(options.get("grid"))
+    max_bytes = _max_bytes(options.get("max-mb", config.bpwidgets_max_mb))
+    folder = config.bpwidgets_html_manager
+    folder = str(Path(srcdir, folder).expanduser()) if folder else None
+    return PanelPage(panel, state, grid, max_bytes, *html_manager(folder, os.environ.get(ENV_VAR)))
+
+
+@functools.lru_cache(maxsize=4)
+def html_manager(folder: str | None, environment: str | None) -> tuple[str, str]:
+    """The html-manager package pages inline and its version (once per build and setting)."""
+    from bpwidgets.html_manager import HtmlManagerUnavailable, locate
+
+    try:
+        package = locate(folder)
+    except HtmlManagerUnavailable as error:
+        raise PanelProblem(f"no widget HTML manager to inline: {error} (conf.py: "
+                           "bpwidgets_html_manager = DIR)") from None
+    version = json.loads((package / "package.json").read_text(encoding="utf-8"))["version"]
+    return str(package), version
 
 
 def ensure_page(page: PanelPage, cache: Path) -> bool:
@@ -97,7 +127,7 @@ def ensure_page(page: PanelPage, cache: Path) -> bool:
     except (TypeError, ValueError, TraitError) as error:
         raise PanelProblem(f"bad state: {_culprit(make, page.state)}{error}") from None
     try:
-        write_page(panel, target, _full_grid(panel, page.grid), page.max_bytes)
+        write_page(panel, target, _full_grid(panel, page.grid), page.max_bytes, page.manager)
     except ExportTooLarge as error:
         raise PanelProblem(f"page too big: {error}; in a book: :max-mb: on the directive, "
                            "bpwidgets_max_mb in conf.py, or fewer values in :grid:") from None
@@ -108,19 +138,15 @@ def ensure_page(page: PanelPage, cache: Path) -> bool:
     return True
 
 
-def page_format() -> str:
-    """The name of the page format ``write_page`` produces (part of every cache key)."""
-    return "cdn-embed-v1"
-
-
-def write_page(panel, target: Path, grid: dict, max_bytes: int) -> None:
-    """Write ``panel``'s precomputed page to ``target`` atomically (the one exporter seam)."""
+def write_page(panel, target: Path, grid: dict, max_bytes: int, manager: str) -> None:
+    """Write ``panel``'s self-contained page to ``target`` atomically (the one exporter seam)."""
     from bpwidgets.embed import to_html
 
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        to_html(panel, temporary, grid=grid, max_bytes=max_bytes)
+        to_html(panel, temporary, grid=grid, max_bytes=max_bytes, self_contained=True,
+                html_manager_dir=manager)
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
@@ -139,7 +165,7 @@ class PanelDirective(SphinxDirective):
         name = self.arguments[0]
         try:
             height = _parse_height(self.options.get("height", DEFAULT_HEIGHT))
-            page = parse_page(name, self.options, self.config.bpwidgets_max_mb)
+            page = parse_page(name, self.options, self.config, self.env.srcdir)
             if ensure_page(page, cache_folder(self.env.doctreedir)):
                 logger.info(f"bpwidgets: rendered {name} page {page.filename}",
                             location=self.get_location())
@@ -214,6 +240,7 @@ def merge_info(app, env, docnames, other) -> None:
 def setup(app) -> dict:
     """Register the directive, its node, the config value and the build hooks."""
     app.add_config_value("bpwidgets_max_mb", 5.0, "env", [float, int])
+    app.add_config_value("bpwidgets_html_manager", None, "env", [str])
     app.add_node(bpwidgets_panel, html=(visit_panel_html, None),
                  **{fmt: (skip_node, None) for fmt in ("latex", "text", "man", "texinfo")})
     app.add_directive("bpwidgets-panel", PanelDirective)
@@ -250,9 +277,9 @@ def _parse_grid_option(text: str | None) -> dict | None:
             continue
         if "=" in item:
             try:
-                name, values = _parse_grid(item)
-            except ValueError as error:
-                raise PanelProblem(f"bad grid: {str(error).replace('--grid', ':grid:')}") from None
+                name, values = grid_item(item)
+            except argparse.ArgumentTypeError as error:
+                raise PanelProblem(f"bad grid: :grid: item {error}") from None
             grid[name] = values
         else:
             grid[item] = None

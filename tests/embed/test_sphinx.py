@@ -5,7 +5,6 @@ MyST page, built twice (the second build renders nothing), its pages stepped in 
 from __future__ import annotations
 
 import io
-import re
 import shutil
 import textwrap
 from pathlib import Path
@@ -25,6 +24,7 @@ from bpwidgets.panels.network import NetworkPanel  # noqa: E402
 from bpwidgets.sphinx import CACHE_FOLDER, STATIC_FOLDER  # noqa: E402
 
 from .pictures import shown_png, step_slider  # noqa: E402
+from .test_offline_pages import no_network  # noqa: E402, F401 - a fixture, used by name
 
 CONF = 'extensions = ["myst_parser", "bpwidgets.sphinx"]\nproject = "book"\n'
 CIRCUIT_STATE = '{"expression": "(x + y) * z", "x": -2, "y": 5, "z": -4, "step": 3}'
@@ -68,19 +68,21 @@ def renders(status: str) -> int:
     return status.count("bpwidgets: rendered")
 
 
-def write_project(folder: Path, pages: dict[str, str]) -> Path:
+def write_project(folder: Path, pages: dict[str, str], html_manager: Path) -> Path:
+    """A Sphinx project in ``folder`` whose pages inline the ``html_manager`` copy."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "conf.py").write_text(CONF)
+    (folder / "conf.py").write_text(f"{CONF}bpwidgets_html_manager = {str(html_manager)!r}\n")
     for name, text in pages.items():
         (folder / name).write_text(textwrap.dedent(text))
     return folder
 
 
 @pytest.fixture(scope="module")
-def book(tmp_path_factory):
+def book(tmp_path_factory, html_manager):
     """The project built once: (source, out, status of the first build, warnings)."""
     root = tmp_path_factory.mktemp("book")
-    source = write_project(root / "src", {"index.rst": INDEX_RST, "network.md": NETWORK_MD})
+    source = write_project(root / "src", {"index.rst": INDEX_RST, "network.md": NETWORK_MD},
+                           html_manager)
     status, warnings = build(source, root / "out")
     return source, root / "out", status, warnings
 
@@ -155,14 +157,14 @@ ERRORS = {
 
 
 @pytest.fixture(scope="module")
-def broken_book(tmp_path_factory):
+def broken_book(tmp_path_factory, html_manager):
     """One project with one page per error (the directive on line 6): (status, warnings, out)."""
     root = tmp_path_factory.mktemp("broken")
     pages = {f"{name.replace(' ', '_')}.rst": f"Lesson\n======\n\nText.\n\n{directive}"
              for name, (directive, _) in ERRORS.items()}
     toctree = "".join(f"   {name[:-4]}\n" for name in pages)
     pages["index.rst"] = f"Book\n====\n\n.. toctree::\n\n{toctree}"
-    source = write_project(root / "src", pages)
+    source = write_project(root / "src", pages, html_manager)
     status, warnings = build(source, root / "out")
     return status, warnings, root / "out"
 
@@ -182,9 +184,18 @@ def test_failed_directives_leave_no_page_behind(broken_book):
     assert not list((out / ".doctrees" / CACHE_FOLDER).glob("*")), "half-written page"
 
 
-def test_build_error_in_myst_names_its_line(tmp_path):
+def test_missing_html_manager_is_a_build_error_at_the_directive(tmp_path):
+    page = "# Lesson\n\n```{bpwidgets-panel} chain_rule\n```\n"
+    source = write_project(tmp_path / "src", {"index.md": page}, tmp_path / "nowhere")
+    status, warnings = build(source, tmp_path / "out")
+    assert "index.md:3: ERROR: bpwidgets-panel chain_rule: no widget HTML manager to inline: " \
+           "html_manager (CLI: --html-manager) must be an unpacked" in warnings, warnings
+    assert renders(status) == 0
+
+
+def test_build_error_in_myst_names_its_line(tmp_path, html_manager):
     page = "# Lesson\n\nText.\n\n```{bpwidgets-panel} chain_rule\n:state: {\"x\": \"abc\"}\n```\n"
-    source = write_project(tmp_path / "src", {"index.md": page})
+    source = write_project(tmp_path / "src", {"index.md": page}, html_manager)
     _, warnings = build(source, tmp_path / "out")
     assert ('index.md:5: ERROR: bpwidgets-panel chain_rule: bad state: x="abc": The \'value\' '
             "trait of a FloatText instance expected a float") in warnings, warnings
@@ -215,8 +226,8 @@ def step_network(frame, frames) -> None:
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("opened", ["file", "http"])
-def test_built_pages_step_through_their_frames_offline(book, expected_frames, site,
-                                                       offline_page, opened):
+def test_built_pages_step_through_their_frames_offline(book, expected_frames, site, request,
+                                                       opened):
     _, out, _, _ = book
     if opened == "file":
         base = out.as_uri()
@@ -224,10 +235,8 @@ def test_built_pages_step_through_their_frames_offline(book, expected_frames, si
         folder, base_url = site
         shutil.copytree(out, folder / "book", dirs_exist_ok=True)
         base = f"{base_url}/book"
-    page = offline_page
-    # Page routes run before the fixture's context route, which blocks every non-http URL.
-    page.route(re.compile(r"^file://"), lambda route: route.continue_())
+    page = request.getfixturevalue("no_network")  # every request off this machine is aborted
     step_slider(panel_frame(page, f"{base}/index.html"), [0, 3, 6, 9],
                 expected_frames["chain_rule"], start=1)
     step_network(panel_frame(page, f"{base}/network.html"), expected_frames["network"])
-    assert not [u for u in page.blocked if "html-manager" in u], page.blocked
+    assert page.requested == [], "the built site asked the network for something"
