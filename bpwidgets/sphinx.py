@@ -17,7 +17,9 @@ caps the page size.
 Each page is self-contained (``bpwidgets.embed``, ``self_contained=True``): the widget HTML
 manager is inlined, so the built site works offline, over http and from ``file://``. The copy
 inlined is ``bpwidgets_html_manager`` (conf.py; a folder, relative to the source folder), else
-what :func:`bpwidgets.html_manager.locate` finds.
+what :func:`bpwidgets.html_manager.locate` finds. A site with many panels can set
+``bpwidgets_shared_html_manager = True``: every page then loads one copy of the renderer
+(``embed.js`` and its fonts, about 2 MB) placed beside the pages, instead of carrying its own.
 
 At build time each directive's page is rendered once into a cache under the doctree folder,
 keyed by (panel, state, grid, page format, html-manager version, bpwidgets version), so an
@@ -56,7 +58,6 @@ logger = logging.getLogger(__name__)
 STATIC_FOLDER = "_static/bpwidgets"  # where the built site holds the panel pages
 CACHE_FOLDER = "bpwidgets-pages"  # under the doctree folder; survives between builds
 DEFAULT_HEIGHT = "640px"
-PAGE_FORMAT = "self-contained"  # what write_page produces; part of every page's cache key
 _CSS_LENGTH = re.compile(r"^\d+(\.\d+)?(px|em|rem|vh|%)?$")
 
 
@@ -72,13 +73,15 @@ class PanelPage:
     state: dict
     grid: dict | None  # control name -> values, or None for the panel's own value list
     max_bytes: int
-    manager: str  # the unpacked html-manager package inlined into the page
+    shared: bool  # load one shared copy of the html-manager instead of inlining it
+    manager: str  # the unpacked html-manager package
     manager_version: str
 
     @property
     def filename(self) -> str:
         """The page's file name, unique to everything that changes its content."""
-        recipe = [self.panel, self.state, self.grid, PAGE_FORMAT, self.manager_version,
+        kind = "shared" if self.shared else "self-contained"
+        recipe = [self.panel, self.state, self.grid, kind, self.manager_version,
                   bpwidgets.__version__]
         digest = hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
         return f"{self.panel}-{digest[:16]}.html"
@@ -96,7 +99,8 @@ def parse_page(panel: str, options: dict, config, srcdir) -> PanelPage:
     max_bytes = _max_bytes(options.get("max-mb", config.bpwidgets_max_mb))
     folder = config.bpwidgets_html_manager
     folder = str(Path(srcdir, folder).expanduser()) if folder else None
-    return PanelPage(panel, state, grid, max_bytes, *html_manager(folder, os.environ.get(ENV_VAR)))
+    return PanelPage(panel, state, grid, max_bytes, bool(config.bpwidgets_shared_html_manager),
+                     *html_manager(folder, os.environ.get(ENV_VAR)))
 
 
 @functools.lru_cache(maxsize=4)
@@ -127,7 +131,7 @@ def ensure_page(page: PanelPage, cache: Path) -> bool:
     except (TypeError, ValueError, TraitError) as error:
         raise PanelProblem(f"bad state: {_culprit(make, page.state)}{error}") from None
     try:
-        write_page(panel, target, _full_grid(panel, page.grid), page.max_bytes, page.manager)
+        write_page(panel, target, _full_grid(panel, page.grid), page)
     except ExportTooLarge as error:
         raise PanelProblem(f"page too big: {error}; in a book: :max-mb: on the directive, "
                            "bpwidgets_max_mb in conf.py, or fewer values in :grid:") from None
@@ -138,15 +142,16 @@ def ensure_page(page: PanelPage, cache: Path) -> bool:
     return True
 
 
-def write_page(panel, target: Path, grid: dict, max_bytes: int, manager: str) -> None:
-    """Write ``panel``'s self-contained page to ``target`` atomically (the one exporter seam)."""
+def write_page(panel, target: Path, grid: dict, page: PanelPage) -> None:
+    """Write ``panel``'s page to ``target`` atomically (the one exporter seam)."""
     from bpwidgets.embed import to_html
 
+    loader = ({"embed_url": f"{shared_folder(page.manager_version)}/embed.js"} if page.shared
+              else {"self_contained": True, "html_manager_dir": page.manager})
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        to_html(panel, temporary, grid=grid, max_bytes=max_bytes, self_contained=True,
-                html_manager_dir=manager)
+        to_html(panel, temporary, grid=grid, max_bytes=page.max_bytes, **loader)
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
@@ -219,9 +224,32 @@ def copy_pages(app, exception) -> None:
         temporary = target.with_name(f".{filename}.{os.getpid()}.tmp")
         shutil.copyfile(cache / filename, temporary)
         os.replace(temporary, target)
+    shared = {(p.manager, p.manager_version) for _, p in used.values() if p.shared}
+    for manager, version in shared:
+        copy_shared_manager(Path(manager), static / shared_folder(version))
     for folder in (static, cache):  # pages no document uses any more: the cache stays bounded
         for stale in set(p.name for p in folder.glob("*.html")) - set(used):
             (folder / stale).unlink(missing_ok=True)
+    for stale in set(static.glob(shared_folder("*"))) - {static / shared_folder(v)
+                                                         for _, v in shared}:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def shared_folder(version: str) -> str:
+    """The folder, beside the pages, of the html-manager copy that shared pages load."""
+    return f"html-manager-{version}"
+
+
+def copy_shared_manager(package: Path, target: Path) -> None:
+    """Copy ``embed.js`` and its WOFF2 icon fonts (all a browser loads) to ``target``, once."""
+    if target.exists():
+        return
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    shutil.rmtree(temporary, ignore_errors=True)
+    temporary.mkdir(parents=True)
+    for source in [package / "dist" / "embed.js", *(package / "dist").glob("*.woff2")]:
+        shutil.copyfile(source, temporary / source.name)
+    os.replace(temporary, target)
 
 
 def purge_doc(app, env, docname: str) -> None:
@@ -241,6 +269,7 @@ def setup(app) -> dict:
     """Register the directive, its node, the config value and the build hooks."""
     app.add_config_value("bpwidgets_max_mb", 5.0, "env", [float, int])
     app.add_config_value("bpwidgets_html_manager", None, "env", [str])
+    app.add_config_value("bpwidgets_shared_html_manager", False, "env", [bool])
     app.add_node(bpwidgets_panel, html=(visit_panel_html, None),
                  **{fmt: (skip_node, None) for fmt in ("latex", "text", "man", "texinfo")})
     app.add_directive("bpwidgets-panel", PanelDirective)

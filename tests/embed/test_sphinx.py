@@ -68,10 +68,12 @@ def renders(status: str) -> int:
     return status.count("bpwidgets: rendered")
 
 
-def write_project(folder: Path, pages: dict[str, str], html_manager: Path) -> Path:
-    """A Sphinx project in ``folder`` whose pages inline the ``html_manager`` copy."""
+def write_project(folder: Path, pages: dict[str, str], html_manager: Path,
+                  conf: str = "") -> Path:
+    """A Sphinx project in ``folder`` whose pages use the ``html_manager`` copy."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "conf.py").write_text(f"{CONF}bpwidgets_html_manager = {str(html_manager)!r}\n")
+    (folder / "conf.py").write_text(
+        f"{CONF}bpwidgets_html_manager = {str(html_manager)!r}\n{conf}")
     for name, text in pages.items():
         (folder / name).write_text(textwrap.dedent(text))
     return folder
@@ -236,6 +238,25 @@ def test_built_pages_step_through_their_frames_offline(book, expected_frames, si
         shutil.copytree(out, folder / "book", dirs_exist_ok=True)
         base = f"{base_url}/book"
     page = request.getfixturevalue("no_network")  # every request off this machine is aborted
+    step_slider(panel_frame(page, f"{base}/index.html"), [0, 3, 6, 9],
+                expected_frames["chain_rule"], start=1)
+    step_network(panel_frame(page, f"{base}/network.html"), expected_frames["network"])
+    assert page.requested == [], "the built site asked the network for something"
+
+
+@pytest.mark.e2e
+def test_pages_sharing_one_html_manager_step_from_file_offline(tmp_path, html_manager,
+                                                                expected_frames, request):
+    source = write_project(tmp_path / "src", {"index.rst": INDEX_RST, "network.md": NETWORK_MD},
+                           html_manager, conf="bpwidgets_shared_html_manager = True\n")
+    status, warnings = build(source, tmp_path / "out")
+    assert renders(status) == 2 and "ERROR" not in warnings, warnings
+    static = tmp_path / "out" / STATIC_FOLDER
+    pages, managers = list(static.glob("*.html")), list(static.glob("html-manager-*"))
+    assert len(pages) == 2 and all(p.stat().st_size < 1_000_000 for p in pages)
+    assert len(managers) == 1 and (managers[0] / "embed.js").is_file()
+    page = request.getfixturevalue("no_network")
+    base = (tmp_path / "out").as_uri()
     step_slider(panel_frame(page, f"{base}/index.html"), [0, 3, 6, 9],
                 expected_frames["chain_rule"], start=1)
     step_network(panel_frame(page, f"{base}/network.html"), expected_frames["network"])
