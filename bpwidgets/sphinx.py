@@ -176,9 +176,15 @@ class PanelDirective(SphinxDirective):
                             location=self.get_location())
         except PanelProblem as problem:
             raise self.error(f"bpwidgets-panel {name}: {problem}") from None
-        pages = self.env.__dict__.setdefault("bpwidgets_pages", {})
-        pages.setdefault(self.env.docname, {})[page.filename] = page
+        recorded_pages(self.env).setdefault(self.env.docname, {})[page.filename] = page
         return [bpwidgets_panel(filename=page.filename, height=height, panel=name)]
+
+
+def recorded_pages(env) -> dict[str, dict[str, PanelPage]]:
+    """docname -> {file name: page} of every directive in the build environment."""
+    if not hasattr(env, "bpwidgets_pages"):
+        env.bpwidgets_pages = {}
+    return env.bpwidgets_pages
 
 
 def cache_folder(doctreedir) -> Path:
@@ -209,7 +215,7 @@ def copy_pages(app, exception) -> None:
         return
     cache, static = cache_folder(app.doctreedir), Path(app.outdir) / STATIC_FOLDER
     used = {filename: (docname, page)
-            for docname, pages in getattr(app.env, "bpwidgets_pages", {}).items()
+            for docname, pages in recorded_pages(app.env).items()
             for filename, page in pages.items()}
     for filename, (docname, page) in used.items():
         target = static / filename
@@ -254,15 +260,13 @@ def copy_shared_manager(package: Path, target: Path) -> None:
 
 def purge_doc(app, env, docname: str) -> None:
     """Forget the pages of a document that is about to be re-read or was removed."""
-    getattr(env, "bpwidgets_pages", {}).pop(docname, None)
+    recorded_pages(env).pop(docname, None)
 
 
 def merge_info(app, env, docnames, other) -> None:
     """Merge the pages recorded by a parallel reader process."""
-    pages = env.__dict__.setdefault("bpwidgets_pages", {})
-    for docname in docnames:
-        if docname in getattr(other, "bpwidgets_pages", {}):
-            pages[docname] = other.bpwidgets_pages[docname]
+    theirs = recorded_pages(other)
+    recorded_pages(env).update({d: theirs[d] for d in docnames if d in theirs})
 
 
 def setup(app) -> dict:

@@ -34,7 +34,7 @@ Circuit
 
 .. toctree::
 
-   network
+   part/network
 
 A circuit, stepped through the chain rule.
 
@@ -51,6 +51,8 @@ NETWORK_MD = """\
 :height: 600px
 ```
 """
+
+BOOK = {"index.rst": INDEX_RST, "part/network.md": NETWORK_MD}  # a page in a subfolder too
 
 
 def build(source: Path, out: Path, fresh: bool = False) -> tuple[str, str]:
@@ -75,6 +77,7 @@ def write_project(folder: Path, pages: dict[str, str], html_manager: Path,
     (folder / "conf.py").write_text(
         f"{CONF}bpwidgets_html_manager = {str(html_manager)!r}\n{conf}")
     for name, text in pages.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(textwrap.dedent(text))
     return folder
 
@@ -83,8 +86,7 @@ def write_project(folder: Path, pages: dict[str, str], html_manager: Path,
 def book(tmp_path_factory, html_manager):
     """The project built once: (source, out, status of the first build, warnings)."""
     root = tmp_path_factory.mktemp("book")
-    source = write_project(root / "src", {"index.rst": INDEX_RST, "network.md": NETWORK_MD},
-                           html_manager)
+    source = write_project(root / "src", BOOK, html_manager)
     status, warnings = build(source, root / "out")
     return source, root / "out", status, warnings
 
@@ -105,9 +107,9 @@ def test_build_writes_one_static_page_per_directive_and_iframes_them(book):
     assert "ERROR" not in warnings and renders(status) == 2
     pages = sorted(p.name for p in (out / STATIC_FOLDER).iterdir())
     assert len(pages) == 2 and pages[0].startswith("chain_rule-") and pages[1].startswith("network")
-    index, network = (out / "index.html").read_text(), (out / "network.html").read_text()
+    index, network = (out / "index.html").read_text(), (out / "part/network.html").read_text()
     assert f'<iframe src="{STATIC_FOLDER}/{pages[0]}"' in index and "height: 560px" in index
-    assert f'<iframe src="{STATIC_FOLDER}/{pages[1]}"' in network and "height: 600px" in network
+    assert f'<iframe src="../{STATIC_FOLDER}/{pages[1]}"' in network and "height: 600px" in network
     assert not list((out / STATIC_FOLDER).glob(".*")), "temporary files left behind"
 
 
@@ -118,7 +120,7 @@ def test_second_build_renders_nothing_and_a_reread_page_reuses_its_cache(book):
     assert renders(status) == 0 and "0 changed" in status.replace("no targets are out of date",
                                                                   "0 changed")
     # Edit the text around the directives: both documents are read again, nothing re-renders.
-    for name in ("index.rst", "network.md"):
+    for name in ("index.rst", "part/network.md"):
         (source / name).write_text((source / name).read_text() + "\nOne more sentence.\n")
     status, warnings = build(source, out)
     assert "reading sources... [100%]" in status and renders(status) == 0, warnings
@@ -240,15 +242,15 @@ def test_built_pages_step_through_their_frames_offline(book, expected_frames, si
     page = request.getfixturevalue("no_network")  # every request off this machine is aborted
     step_slider(panel_frame(page, f"{base}/index.html"), [0, 3, 6, 9],
                 expected_frames["chain_rule"], start=1)
-    step_network(panel_frame(page, f"{base}/network.html"), expected_frames["network"])
+    step_network(panel_frame(page, f"{base}/part/network.html"), expected_frames["network"])
     assert page.requested == [], "the built site asked the network for something"
 
 
 @pytest.mark.e2e
 def test_pages_sharing_one_html_manager_step_from_file_offline(tmp_path, html_manager,
                                                                 expected_frames, request):
-    source = write_project(tmp_path / "src", {"index.rst": INDEX_RST, "network.md": NETWORK_MD},
-                           html_manager, conf="bpwidgets_shared_html_manager = True\n")
+    source = write_project(tmp_path / "src", BOOK, html_manager,
+                           conf="bpwidgets_shared_html_manager = True\n")
     status, warnings = build(source, tmp_path / "out")
     assert renders(status) == 2 and "ERROR" not in warnings, warnings
     static = tmp_path / "out" / STATIC_FOLDER
@@ -259,5 +261,5 @@ def test_pages_sharing_one_html_manager_step_from_file_offline(tmp_path, html_ma
     base = (tmp_path / "out").as_uri()
     step_slider(panel_frame(page, f"{base}/index.html"), [0, 3, 6, 9],
                 expected_frames["chain_rule"], start=1)
-    step_network(panel_frame(page, f"{base}/network.html"), expected_frames["network"])
+    step_network(panel_frame(page, f"{base}/part/network.html"), expected_frames["network"])
     assert page.requested == [], "the built site asked the network for something"
