@@ -9,17 +9,11 @@ from __future__ import annotations
 import json
 import sys
 
+from bpwidgets.panel_registry import PANELS, panel_class  # CLI name -> class name; no imports
+
 # bpwidgets.embed.DEFAULT_MAX_BYTES in MB; not imported, so building the parser stays light.
 DEFAULT_MAX_MB = 5.0
 
-# The CLI names of the panels that can be exported, mapped to their classes' names.
-PANELS = {
-    "chain_rule": "ChainRulePanel",
-    "network": "NetworkPanel",
-    "gradient_flow": "GradientFlowPanel",
-    "loss_surface": "LossSurfacePanel",
-    "playground": "PlaygroundPanel",
-}
 
 
 def add_arguments(parser) -> None:
@@ -39,7 +33,6 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     """Run ``bpwidgets export``: build the panel, write the page, print the report."""
-    import bpwidgets.panels as panels
     from bpwidgets.embed import to_html
 
     try:
@@ -47,7 +40,7 @@ def run(args) -> int:
         if not isinstance(state, dict):
             raise ValueError(f"--state must be a JSON object; got {type(state).__name__}")
         grid = dict(_parse_grid(item) for item in args.grid)
-        panel = getattr(panels, PANELS[args.panel])(**state)
+        panel = panel_class(args.panel)(**state)
         report = to_html(panel, args.output or f"{args.panel}.html", grid=grid,
                          max_bytes=int(args.max_mb * 1e6), embed_url=args.embed_url,
                          progress=True)
