@@ -27,7 +27,7 @@ from bpwidgets.core.activations import ACTIVATIONS
 from bpwidgets.core.gradflow import gradient_flow
 from bpwidgets.core.init import INITS
 from bpwidgets.panels.axes_style import lean_axes
-from bpwidgets.panels.base import LABEL_STYLE, Panel
+from bpwidgets.panels.base import LABEL_STYLE, LOG_SLIDER_OPTIONS, SLIDER_OPTIONS, Panel
 from bpwidgets.panels.palette import HIGHLIGHT, NEUTRAL, OKABE_ITO, SEQUENTIAL_CMAP
 
 MAX_CURVES = 6  # density curves per histogram view: readable at depth 50
@@ -107,9 +107,7 @@ class GradientFlowPanel(Panel):
 
     @staticmethod
     def _make_controls() -> dict:
-        slider = {"style": LABEL_STYLE, "continuous_update": False}
-        log = {"base": 10, "style": LABEL_STYLE, "continuous_update": False,
-               "readout_format": ".3g"}
+        slider, log = SLIDER_OPTIONS, LOG_SLIDER_OPTIONS
         return {
             "depth": widgets.IntSlider(value=10, min=1, max=50, description="depth", **slider),
             "width": widgets.IntSlider(value=64, min=4, max=512, step=4, description="width",
