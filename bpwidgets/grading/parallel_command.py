@@ -20,11 +20,10 @@ LMS_LAYOUTS = ("canvas", "moodle")
 
 
 def grade_alone(submission: Path, *, source_dir: Path, options: dict) -> SubmissionResult:
-    """Grade one submission on its own (C2's ``grade_one`` signature; picklable)."""
-    from bpwidgets.grading.autograde import DEFAULT_TIMEOUT, grade_submissions
+    """Grade one submission on its own: C2's ``grade_one`` with options as a plain dict."""
+    from bpwidgets.grading.autograde import GradeOptions, grade_one
 
-    timeout = options.get("timeout", DEFAULT_TIMEOUT)
-    return grade_submissions([Path(submission)], Path(source_dir), timeout)[0]
+    return grade_one(Path(submission), source_dir=Path(source_dir), options=GradeOptions(**options))
 
 
 def _jobs(text: str) -> int:
@@ -87,33 +86,57 @@ class BatchError(Exception):
     """The batch cannot start (course, assignment or cluster unusable); the message says why."""
 
 
+def _run_where_asked(paths, source_dir, options, on_result, args) -> list[SubmissionResult]:
+    """Grade ``paths`` on the Dask cluster of --scheduler, else in --jobs local processes."""
+    from bpwidgets.grading.parallel import default_jobs, grade_in_processes
+
+    if args.scheduler:
+        from bpwidgets.grading.cluster import ClusterError, grade_on_cluster
+
+        try:
+            return grade_on_cluster(
+                paths, grade_alone, source_dir, options, on_result, address=args.scheduler
+            )
+        except ClusterError as error:
+            raise BatchError(str(error)) from None
+    grade = functools.partial(grade_alone, source_dir=source_dir, options=options)
+    return grade_in_processes(paths, grade, args.jobs or default_jobs(), on_result)
+
+
 def grade_batch(
     paths: list[Path], source_dir: Path, args: argparse.Namespace
 ) -> list[SubmissionResult]:
-    """Grade ``paths`` where the options say, showing progress on stderr; results in order."""
-    from bpwidgets.grading.parallel import default_jobs, grade_in_processes
+    """Grade ``paths`` where the options say, showing progress on stderr; results in order.
+
+    With a results log, each result is logged the moment it arrives, and with ``--resume``
+    the submissions the log already holds (same path, same content) are not graded again.
+    """
+    from bpwidgets.grading.autograde import results_log_for
     from bpwidgets.grading.parallel_progress import Progress
+    from bpwidgets.grading.results_log import submission_digest
 
-    options = {"timeout": args.timeout}
-    progress = Progress(len(paths), sys.stderr)
+    log = results_log_for(args)
+    done = log.finished() if log is not None else {}
+    digests = [submission_digest(path) for path in paths]
+    results = [done.get((str(path), digest)) for path, digest in zip(paths, digests, strict=True)]
+    todo = [index for index, result in enumerate(results) if result is None]
+    options = {"timeout": args.timeout, "sandbox": args.sandbox}
+    progress = Progress(len(todo), sys.stderr)
 
-    def on_result(index: int, result: SubmissionResult) -> None:
+    def on_result(position: int, result: SubmissionResult) -> None:
+        if log is not None:
+            log.append(result, digests[todo[position]])
         progress.update(result)
 
     try:
-        if args.scheduler:
-            from bpwidgets.grading.cluster import ClusterError, grade_on_cluster
-
-            try:
-                return grade_on_cluster(
-                    paths, grade_alone, source_dir, options, on_result, address=args.scheduler
-                )
-            except ClusterError as error:
-                raise BatchError(str(error)) from None
-        grade = functools.partial(grade_alone, source_dir=source_dir, options=options)
-        return grade_in_processes(paths, grade, args.jobs or default_jobs(), on_result)
+        fresh = _run_where_asked(
+            [paths[index] for index in todo], source_dir, options, on_result, args
+        )
     finally:
         progress.close()
+    for index, result in zip(todo, fresh, strict=True):
+        results[index] = result
+    return results
 
 
 def grade_requested(args: argparse.Namespace) -> list[SubmissionResult]:
