@@ -33,6 +33,7 @@ from .fixtures.submissions import SOURCE_DIR, SUBMISSIONS, write_submissions
 TIMEOUT = 5
 # every fixture but the slowest (an interrupt-proof loop costs two timeouts)
 MIXED = [name for name in SUBMISSIONS if name != "unstoppable_loop"]
+RESUMED = 4  # the cluster run grades these first, then resumes the batch from its results log
 
 
 def run_cli(argv: list[str]) -> tuple[int, str, str]:
@@ -161,14 +162,23 @@ def cluster(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def on_cluster(mixed, cluster, tmp_path_factory):
-    """Grade the twelve on the cluster; kill worker w2 once two submissions are done."""
-    out = tmp_path_factory.mktemp("cluster-run") / "report.json"
-    command = [sys.executable, "-m", "bpwidgets", "grade", *map(str, mixed), "--json"]
-    command += ["--timeout", str(TIMEOUT), "--source", str(SOURCE_DIR)]
-    command += ["--scheduler", cluster["address"]]
+    """Grade the first 4 on the cluster into a results log, then all twelve with --resume,
+    killing a busy worker once two of the remaining eight are done."""
+    folder = tmp_path_factory.mktemp("cluster-run")
+    log, out = folder / "results.jsonl", folder / "report.json"
+    command = [sys.executable, "-m", "bpwidgets", "grade", "--json", "--timeout", str(TIMEOUT)]
+    command += ["--source", str(SOURCE_DIR), "--scheduler", cluster["address"]]
+    command += ["--results-log", str(log)]
+    first = subprocess.run(command + list(map(str, mixed[:RESUMED])), capture_output=True)
+    assert first.returncode == 0, first.stderr[-2000:]
     progress, killed = [], {}
     with open(out, "w") as stdout:
-        grader = subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE, text=True)
+        grader = subprocess.Popen(
+            command + ["--resume", *map(str, mixed)],
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for line in grader.stderr:
             if " done, " not in line:
                 continue
@@ -181,6 +191,7 @@ def on_cluster(mixed, cluster, tmp_path_factory):
         "json": out.read_text(),
         "progress": progress,
         "killed": killed,
+        "log": [json.loads(line) for line in log.read_text().splitlines()],
     }
 
 
@@ -203,10 +214,16 @@ def test_cluster_gives_the_same_json_as_one_at_a_time(on_cluster, one_at_a_time)
 def test_killing_a_worker_mid_batch_loses_nothing_and_grades_nothing_twice(on_cluster, mixed):
     assert on_cluster["killed"]["keys"], "the killed worker was grading something"
     lines = on_cluster["progress"]
-    assert len(lines) == len(mixed)  # one progress line per submission: none reported twice
+    left = [str(p) for p in mixed[RESUMED:]]
+    assert len(lines) == len(left)  # one progress line per submission: none reported twice
     finished = [line.split(" | ")[1].rsplit(":", 1)[0] for line in lines]
-    assert sorted(finished) == sorted(str(p) for p in mixed)
-    assert lines[-1].startswith(f"{len(mixed)}/{len(mixed)} done, 0 not graded")
+    assert sorted(finished) == sorted(left)  # --resume: the logged four were not graded again
+    assert lines[-1].startswith(f"{len(left)}/{len(left)} done, 0 not graded")
+
+
+def test_cluster_results_log_has_each_submission_once(on_cluster, mixed):
+    logged = [entry["result"]["submission"] for entry in on_cluster["log"]]
+    assert sorted(logged) == sorted(str(p) for p in mixed)
 
 
 def test_unreachable_scheduler_is_one_line_and_exit_two(mixed, capsys):
