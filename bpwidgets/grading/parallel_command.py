@@ -26,24 +26,14 @@ def grade_alone(submission: Path, *, source_dir: Path, options: dict) -> Submiss
     return grade_one(Path(submission), source_dir=Path(source_dir), options=GradeOptions(**options))
 
 
-def _jobs(text: str) -> int:
-    """argparse type: a whole number of worker processes >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of processes >= 1; got {text!r}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare --jobs, --scheduler, --course, --assignment and --lms."""
+    from bpwidgets.cli_errors import positive_int
     from bpwidgets.grading.parallel import default_jobs
 
     parser.add_argument(
         "--jobs",
-        type=_jobs,
+        type=positive_int,
         default=None,
         metavar="N",
         help=f"grade N submissions at once (default: the number of CPUs, {default_jobs()} here)",

@@ -282,7 +282,7 @@ def test_jobs_must_be_positive(tmp_path):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["x.ipynb", "--jobs", "0"], "must be a whole number of processes >= 1; got '0'"),
+        (["x.ipynb", "--jobs", "0"], "argument --jobs: expects a whole number >= 1; got '0'"),
         (["x.ipynb", "--jobs", "2", "--scheduler", "tcp://h:1"], "--jobs and --scheduler"),
     ],
 )
