@@ -257,7 +257,7 @@ def fakes(folder: Path, contents: list[str]) -> list[Path]:
 
 
 def test_results_keep_input_order_when_they_finish_out_of_order(tmp_path):
-    paths = fakes(tmp_path, ["1.0,1", "0.0,2", "0.3,3", "0.0,4"])
+    paths = fakes(tmp_path, ["0.0,1", "1.0,2", "0.3,3", "0.0,4"])
     finished = []
     results = grade_in_processes(paths, fake_grade, 2, lambda i, r: finished.append(i))
     assert [r.score for r in results] == [1.0, 2.0, 3.0, 4.0]
