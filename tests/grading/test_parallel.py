@@ -329,7 +329,7 @@ def test_terminal_progress_is_a_bar_redrawn_in_place():
     progress.close()
     text = stream.getvalue()
     assert text.startswith("\r[############............] 1/2 done, 0 not graded, ETA 0:05")
-    assert text.endswith("\n1 graded in 0:08\n")
+    assert text.endswith("\n1 done in 0:08, 0 not graded\n")
 
 
 def test_clock_text_shows_minutes_and_hours():
