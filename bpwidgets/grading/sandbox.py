@@ -65,7 +65,7 @@ def _hidden_dirs(visible: list[Path], package: Path, source_dir: Path | None) ->
         hidden.append(Path(source_dir).resolve())
     return [
         path
-        for path in hidden
+        for path in dict.fromkeys(hidden)
         if path.is_dir() and any(path == root or root in path.parents for root in visible)
     ]
 
