@@ -64,6 +64,9 @@ class ExecutorSession:
         reply = self._receive(min(START_SECONDS, self._left()), what="start")
         if reply.get("ready") is not True:
             raise SessionOver("the executor did not start")
+        # sandboxed: bwrap -> the namespace's init -> the executor (only child before any cell)
+        self._init = _children(self._process.pid)[:1] if sandboxed else []
+        self._executor = _children(self._init[0])[:1] if self._init else []
 
     def __enter__(self) -> ExecutorSession:
         return self
@@ -99,7 +102,28 @@ class ExecutorSession:
         if status not in ("ok", "error", "timeout") or not isinstance(records, list):
             raise SessionOver("the kernel sent a malformed reply")
         error = reply.get("error")
+        self._sweep()
         return CellReply(status, error if isinstance(error, str) else None, records)
+
+    def _sweep(self) -> None:
+        """Kill every process the cell left behind in the sandbox (all but its init and the executor).
+
+        Orphans are adopted by the sandbox's init, so they are its children or the executor's
+        descendants; a fork bomb that outlives its cell is gone before the next cell runs.
+        """
+        if not self._init or not self._executor:
+            return
+        for _ in range(10):
+            strays = [pid for pid in _children(self._init[0]) if pid != self._executor[0]]
+            strays += _children(self._executor[0])
+            if not strays:
+                return
+            for pid in strays:
+                for victim in [pid, *_descendants(pid)]:
+                    try:
+                        os.kill(victim, signal.SIGKILL)
+                    except (ProcessLookupError, PermissionError):
+                        pass
 
     def _receive(self, seconds: float, *, what: str) -> dict:
         """Read one reply line within ``seconds``; raise SessionOver on silence, EOF or garbage."""
@@ -161,6 +185,16 @@ class ExecutorSession:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (children first)."""
+    found, queue = [], _children(pid)
+    while queue:
+        child = queue.pop()
+        found.append(child)
+        queue.extend(_children(child))
+    return found
 
 
 def _children(pid: int) -> list[int]:
