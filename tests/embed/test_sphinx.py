@@ -42,6 +42,7 @@ A circuit, stepped through the chain rule.
    :state: {CIRCUIT_STATE}
    :grid: step=0,3,6,9
    :height: 560px
+   :title: The chain rule <one step> at a time
 """
 NETWORK_MD = """\
 # Network
@@ -109,6 +110,9 @@ def test_build_writes_one_static_page_per_directive_and_iframes_them(book):
     assert len(pages) == 2 and pages[0].startswith("chain_rule-") and pages[1].startswith("network")
     index, network = (out / "index.html").read_text(), (out / "part/network.html").read_text()
     assert f'<iframe src="{STATIC_FOLDER}/{pages[0]}"' in index and "height: 560px" in index
+    assert 'title="The chain rule &lt;one step&gt; at a time (precomputed' in index
+    assert "<h1>The chain rule &lt;one step&gt; at a time</h1>" in (
+        out / STATIC_FOLDER / pages[0]).read_text()
     assert f'<iframe src="../{STATIC_FOLDER}/{pages[1]}"' in network and "height: 600px" in network
     assert not list((out / STATIC_FOLDER).glob(".*")), "temporary files left behind"
 
