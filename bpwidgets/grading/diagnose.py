@@ -18,7 +18,7 @@ import math
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bpwidgets.core.value import Value
 
@@ -187,7 +187,7 @@ def diagnose_autograd(StudentValue, cases=CASES, *, budget: float = TIME_BUDGET)
             return diagnosis
     names = ", ".join(case.name for case in cases)
     return Diagnosis(True, f"✓ every forward value and gradient agrees with bpwidgets.core.Value "
-                           f"on {len(cases)} graphs ({names}), and backward() can be repeated.")
+                           f"on {len(cases)} graph{'s' if len(cases) > 1 else ''} ({names}), and backward() can be repeated.")
 
 
 def _verdict(message: str, bug: str, **fields) -> Diagnosis:
@@ -201,12 +201,13 @@ def _diagnose_case(V, case: GraphCase, budget: float) -> Diagnosis | None:
     try:
         student = _run(lambda: case.build(V), budget)
     except BaseException as error:  # noqa: BLE001 - the student's bug becomes the message
-        return _failure(error, f"{where}, building the graph", budget, during_build=True)
+        return replace(_failure(error, f"{where}, building the graph", budget, during_build=True),
+                       case=case.name)
     ref_root = reference[-1][1]
     ref_root.backward()
     numbers = _read_all(student, "data")
     if isinstance(numbers, Diagnosis):
-        return numbers
+        return replace(numbers, case=case.name)
     for (name, ref), got in zip(reference, numbers, strict=True):
         if not _close(got, ref.data):
             op = _op(ref)
@@ -219,10 +220,10 @@ def _diagnose_case(V, case: GraphCase, budget: float) -> Diagnosis | None:
         try:
             _run(root.backward, budget)
         except BaseException as error:  # noqa: BLE001
-            return _failure(error, f"{where}, in backward()", budget)
+            return replace(_failure(error, f"{where}, in backward()", budget), case=case.name)
         grads = _read_all(student, "grad")
         if isinstance(grads, Diagnosis):
-            return grads
+            return replace(grads, case=case.name)
         wrong = _first_wrong(reference, grads)
         if wrong is None:
             continue
@@ -297,8 +298,10 @@ def _users_text(reference, k: int) -> str:
     """Where the first wrong node's gradient comes from, e.g. ' It comes from e (exp).'"""
     node = reference[k][1]
     users = [f"{name} ({user.op})" for name, user in reference if node in user.parents]
-    return f" Its gradient comes from {', '.join(users)}, whose gradients are right." if users \
-        else ""
+    if not users:
+        return ""
+    verb = "whose gradients are" if len(users) > 1 else "whose gradient is"
+    return f" Its gradient comes from {', '.join(users)}, {verb} right."
 
 
 def _kind(node: Value) -> str:
@@ -397,3 +400,30 @@ def _bug_of_error(error: BaseException, text: str) -> str | None:
             return "number_operand"
         return "missing_method"
     return None
+
+
+class AutogradBug(AssertionError):
+    """Raised by ``autograd_gradients`` with the diagnosis as its message."""
+
+
+def autograd_gradients(StudentValue, case: str, *, budget: float = TIME_BUDGET) -> list[float]:
+    """The student's gradients on graph ``case`` (forward order); AutogradBug naming the bug if wrong.
+
+    For a check's answer thunk: a right class gives the numbers the check compares with
+    ``references_autograd.case_gradients(case)``; a wrong one fails with the diagnosis.
+    """
+    chosen = case_named(case)
+    diagnosis = diagnose_autograd(StudentValue, (chosen,), budget=budget)
+    if not diagnosis.ok:
+        raise AutogradBug(diagnosis.message)
+    nodes = _run(lambda: chosen.build(StudentValue), budget)
+    _run(nodes[-1][1].backward, budget)
+    return [float(node.grad) for _, node in nodes]
+
+
+def case_named(name: str) -> GraphCase:
+    """The graph of ``CASES`` called ``name``; ValueError listing the names otherwise."""
+    for case in CASES:
+        if case.name == name:
+            return case
+    raise ValueError(f"case must be one of {', '.join(c.name for c in CASES)}; got {name!r}")

@@ -528,3 +528,25 @@ def _network_names(panel, net, grads, Y) -> tuple[tuple[str, float], ...]:
     names += [(identifier(name), float(net.weights[layer][i, j]))
               for name, (layer, i, j) in panel._weights.items()]
     return tuple(names)
+
+
+def prediction(panel, k: int) -> float:
+    """The number the last typed answer to question ``k`` (0-based) means — a lesson's graded form.
+
+    Answers the student revealed with "show me" do not count; ValueError when question ``k`` has
+    no typed answer yet, naming it.
+    """
+    quiz = panel._require_quiz()
+    if not 0 <= k < len(quiz.questions):
+        raise ValueError(f"k must be between 0 and {len(quiz.questions) - 1}; got {k!r}")
+    question, typed = quiz.questions[k], None
+    position = 0
+    for entry in quiz.log:
+        if position == k and entry.answer != SHOW_ME:
+            typed = entry.answer
+        if entry.correct or entry.answer == SHOW_ME:
+            position += 1
+    if typed is None:
+        raise ValueError(f"question {k + 1} ({question.asked}) has no answer of yours yet — "
+                         f"add a quiz.answer(...) line for it")
+    return parse_answer(typed, dict(question.names))
