@@ -51,8 +51,9 @@ from sphinx.util.osutil import relative_uri
 from traitlets import TraitError
 
 import bpwidgets
-from bpwidgets.export_command import PANELS, grid_item
+from bpwidgets.export_command import grid_item
 from bpwidgets.html_manager import ENV_VAR
+from bpwidgets.panel_registry import PANELS, panel_class
 
 logger = logging.getLogger(__name__)
 
@@ -126,10 +127,9 @@ def ensure_page(page: PanelPage, cache: Path) -> bool:
     target = cache / page.filename
     if target.exists():
         return False
-    import bpwidgets.panels as panels
     from bpwidgets.embed import ExportTooLarge
 
-    make = getattr(panels, PANELS[page.panel])
+    make = panel_class(page.panel)
     try:
         panel = make(**page.state)
     except (TypeError, ValueError, TraitError) as error:
