@@ -56,12 +56,14 @@ NETWORK_MD = """\
 BOOK = {"index.rst": INDEX_RST, "part/network.md": NETWORK_MD}  # a page in a subfolder too
 
 
-def build(source: Path, out: Path, fresh: bool = False) -> tuple[str, str]:
-    """Build ``source`` to HTML in ``out``; return (status log, warnings)."""
+def build(source: Path, out: Path, builder: str = "html",
+          doctrees: Path | None = None) -> tuple[str, str]:
+    """Build ``source`` with ``builder`` into ``out``; return (status log, warnings)."""
     status, warning = io.StringIO(), io.StringIO()
+    doctrees = doctrees or out / ".doctrees"
     with docutils_namespace():  # each build registers its directives afresh, as a new process
-        app = Sphinx(str(source), str(source), str(out), str(out / ".doctrees"), "html",
-                     status=status, warning=warning, freshenv=fresh)
+        app = Sphinx(str(source), str(source), str(out), str(doctrees), builder,
+                     status=status, warning=warning)
         app.build()
     return strip_colours(status.getvalue()), strip_colours(warning.getvalue())
 
@@ -142,6 +144,14 @@ def test_second_build_renders_nothing_and_a_reread_page_reuses_its_cache(book):
     finally:  # the browser tests use this book: back to the first version
         (source / "index.rst").write_text(original)
         assert renders(build(source, out)[0]) == 1
+
+
+def test_text_builder_skips_panels_and_reuses_the_cache(book, tmp_path):
+    source, out, _, _ = book
+    status, warnings = build(source, tmp_path / "text", "text", doctrees=out / ".doctrees")
+    assert renders(status) == 0 and "ERROR" not in warnings, warnings
+    text = (tmp_path / "text" / "index.txt").read_text()
+    assert "A circuit, stepped through the chain rule." in text and "iframe" not in text
 
 
 # --- build errors ----------------------------------------------------------------------------
