@@ -269,8 +269,8 @@ class Panel(widgets.VBox):
     def static(self, grid=None, **options):
         """This panel precomputed as a kernel-free widget tree to display in a notebook cell.
 
-        The same tree ``to_html`` writes (``grid``/``max_bytes``/``before_frame`` likewise);
-        saved with widget state, the notebook's controls keep working without a kernel.
+        The same tree ``to_html`` writes (``grid``, ``max_bytes``, ``max_frames``, ``before_frame``
+        as there); saved with widget state, the notebook's controls work without a kernel.
         """
         from bpwidgets.embed import static_widget
 
