@@ -73,6 +73,8 @@ Hooks for static export and docs
   range of an IntSlider with at most ``MAX_GRID_STEPS`` values, otherwise only the current value.
   Override it (or set ``export_controls``, a tuple of names) to choose.
 - ``panel.snapshot(path)`` writes the current PNG to a file.
+- ``panel.close()`` closes every widget of the panel and drops its figure, so nothing keeps
+  a dropped panel alive (ipywidgets remembers every open widget until it is closed).
 
 Colours come from :mod:`bpwidgets.panels.palette` (Okabe–Ito, "PuOr", "cividis").
 """
@@ -245,6 +247,20 @@ class Panel(widgets.VBox):
         names = self.export_controls or [n for n, w in self.controls.items() if _is_state_widget(w)]
         return {name: _grid_values(self.controls[name]) for name in names}
 
+    def close(self) -> None:
+        """Close this panel, every widget inside it and every control; drop the figure."""
+        if self.figure is None:  # closed already (ipywidgets closes again on deletion)
+            return
+        for widget in [*_descendants(self), *(w for c in self.controls.values()
+                                              for w in _descendants(c))]:
+            if widget is not self:
+                widget.close()
+        self.figure.clear()
+        self.figure = None
+        self.controls.clear()
+        self._png = b""
+        super().close()
+
     def _repr_mimebundle_(self, **kwargs):
         """The widget view plus a static PNG and plain text, for notebooks without widget state."""
         bundle = super()._repr_mimebundle_(**kwargs) or {}
@@ -356,6 +372,21 @@ def png_bytes(image: PIL.Image.Image) -> bytes:
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
     """One PNG chunk: length, type, data, CRC of type and data."""
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _descendants(widget: widgets.Widget) -> list[widgets.Widget]:
+    """``widget`` and every widget inside it: children of boxes at any depth, and the
+    ``layout`` and ``style`` widgets each of them owns."""
+    found, stack = [], [widget]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(getattr(current, "children", ()))
+        for name in ("layout", "style"):
+            owned = getattr(current, name, None)
+            if isinstance(owned, widgets.Widget):
+                found.append(owned)
+    return found
 
 
 def _is_state_widget(widget: widgets.Widget) -> bool:

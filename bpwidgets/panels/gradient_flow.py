@@ -10,7 +10,7 @@ The panel draws what :func:`bpwidgets.core.gradflow.gradient_flow` measures:
 - the core's verdict sentence ("vanishing", "exploding" or "healthy").
 
 Layers are numbered 1 … L from the input: layers 1 … depth are hidden, layer L = depth + 1 is
-the linear output. Overflowing networks are drawn with × markers where values became inf/nan.
+the linear output. Overflowing networks are drawn with × markers where values overflowed.
 """
 
 from __future__ import annotations
@@ -189,7 +189,7 @@ class GradientFlowPanel(Panel):
         on_top = blended_transform_factory(ax.transData, ax.transAxes)
         (self.overflow_markers,) = ax.plot([], [], "x", color=HIGHLIGHT, ms=7, mew=2,
                                            transform=on_top, clip_on=False,
-                                           label="inf/nan")
+                                           label="overflow")
         self.overflow_text = ax.text(0.5, 0.35, "", transform=ax.transAxes, ha="center",
                                      va="center", color=HIGHLIGHT, fontsize=9,
                                      bbox={"fc": "white", "ec": HIGHLIGHT, "alpha": 0.9})
@@ -271,7 +271,7 @@ class GradientFlowPanel(Panel):
         self.overflow_markers.set_data(layers[broken], np.full(broken.sum(), 0.97))
         message = ""
         if broken.any():
-            message = (f"{broken.sum()} of {len(layers)} layers overflowed to inf/nan (×):\n"
+            message = (f"{broken.sum()} of {len(layers)} layers overflowed (×):\n"
                        "their values went beyond float64's range")
         self.overflow_text.set_text(message)
         self.overflow_text.set_visible(bool(message))
@@ -324,13 +324,23 @@ class GradientFlowPanel(Panel):
 
 
 def _caption(flow) -> str:
-    """One line with the measured and predicted factor per layer, or where overflow began."""
+    """One line with the measured and predicted factor per layer, or where overflow began;
+    layers counted as the axes count them (1 = first hidden), no 'nan' in the text."""
     if not flow.finite:
-        return (f"{flow.verdict}: values overflowed to inf/nan (first in layer "
-                f"{flow.first_nonfinite_layer}, counting from 0); loss {flow.loss:.3g}")
-    return (f"{flow.verdict}: ‖δ‖ ×{flow.measured_factor:.3g} per layer measured, "
-            f"×{flow.linear_factor:.3g} predicted in the linear regime "
-            f"(×{flow.predicted_factor:.3g} with this batch's f′); loss {flow.loss:.3g}")
+        where = ("" if flow.first_nonfinite_layer is None
+                 else f" (first in layer {flow.first_nonfinite_layer + 1})")
+        return f"{flow.verdict}: values overflowed beyond float64's range{where}"
+    factors = (flow.measured_factor, flow.linear_factor, flow.predicted_factor)
+    if len(flow.measured_factors) == 0:
+        return f"{flow.verdict}: one hidden layer, no factor per layer; loss {flow.loss:.3g}"
+    measured, linear, predicted = (_factor(f) for f in factors)
+    return (f"{flow.verdict}: ‖δ‖ {measured} per layer measured, {linear} predicted in the "
+            f"linear regime ({predicted} with this batch's f′); loss {flow.loss:.3g}")
+
+
+def _factor(value: float) -> str:
+    """A per-layer factor for the caption: '×0.97', or 'not measurable' (no gradient left)."""
+    return f"×{value:.3g}" if np.isfinite(value) and value > 0 else "not measurable"
 
 
 def _sentence(message: str) -> str:
