@@ -222,13 +222,10 @@ class ChainRulePanel(Panel):
         """The formula shown for the current step."""
         return self._formula(self._walk, self.controls["step"].value)
 
-    def compute(self) -> tuple[Walkthrough, int]:
-        """Rebuild the graph if the expression or an input changed; return it with the step."""
-        if not self._fixed_root:
-            self._update_walkthrough()
-        return self._walk, self.controls["step"].value
-
-    def _update_walkthrough(self) -> None:
+    def sync_controls(self, changed) -> None:
+        """One input control per name of the expression; the step slider over the new graph."""
+        if self._fixed_root:
+            return
         text = self.controls["expression"].value
         names = _check_input_names(expression_inputs(text), self._navigation_names)
         self._sync_input_controls(names)
@@ -238,6 +235,10 @@ class ChainRulePanel(Panel):
         walk = walkthrough(build_expression(text, **self._input_values(self.controls)))
         self._walk, self._key = walk, key
         self._set_step_range(self.controls, walk.last_step)
+
+    def compute(self) -> tuple[Walkthrough, int]:
+        """The graph of the current expression and inputs, with the step to show."""
+        return self._walk, self.controls["step"].value
 
     def _sync_input_controls(self, names: list[str]) -> None:
         """Make one input control per name of the expression, keeping values of kept names."""
