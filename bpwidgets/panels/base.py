@@ -108,6 +108,7 @@ import numpy as np
 import PIL.Image
 from matplotlib.figure import Figure
 
+from bpwidgets.panels import background
 from bpwidgets.panels.palette import ERROR_TEXT
 from bpwidgets.panels.text_sprites import SpriteCanvasAgg
 
@@ -134,6 +135,9 @@ class Panel(widgets.VBox):
     dpi: int = 100
     fit_width: bool = True  # shrink the picture to the page; False: native size, scroll sideways
     export_controls: tuple[str, ...] | None = None  # None: every control in ``state``
+    # Seconds a control change waits for its picture before the work goes on in the background
+    # (see panels/background.py); None waits until the picture is there (fully synchronous).
+    patience: float | None = 0.25
 
     def __init__(self, controls: dict, *, hide: Iterable[str] = (), state: dict | None = None):
         self.controls = dict(controls)
@@ -153,6 +157,10 @@ class Panel(widgets.VBox):
         self.caption = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
         self.error_line = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
         self.description_box = widgets.HTML()
+        self.status_line = widgets.HTML(layout=widgets.Layout(min_height="1.2em"))
+        self._worker = background.Worker(self._render_job, self._show_status,
+                                         self._publish_partial)
+        self._job_error: tuple | None = None  # (job, exception) of the last failed job
 
         self._apply_state(state or {})
         self._hide(hide)
@@ -194,7 +202,12 @@ class Panel(widgets.VBox):
 
     @property
     def state(self) -> dict:
-        """Current control values by name (JSON-friendly); ``type(panel)(**state)`` restores it."""
+        """Current control values by name (JSON-friendly); ``type(panel)(**state)`` restores it.
+
+        Inside the panel's worker, the values the running update was started for."""
+        snapshot = background.current_state()
+        if snapshot is not None and background.in_worker():
+            return dict(snapshot)
         return {
             name: _plain(widget.value)
             for name, widget in self.controls.items()
@@ -204,11 +217,13 @@ class Panel(widgets.VBox):
     @property
     def error(self) -> str:
         """The message in the error line ('' when the last update succeeded)."""
+        self.wait()
         return self._error
 
     @property
     def caption_text(self) -> str:
         """The caption's plain text."""
+        self.wait()
         return getattr(self, "_caption_text", "")
 
     def add_control(self, name: str, widget: widgets.Widget) -> None:
@@ -249,10 +264,21 @@ class Panel(widgets.VBox):
         """Recompute and redraw now; a failure is shown in the error line."""
         self._render(strict=False)
 
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the picture for the current state is shown (at once when nothing is
+        pending); False if ``timeout`` seconds passed first."""
+        if self._dirty and self._hold_depth == 0:
+            self.refresh()
+        return self._worker.wait(timeout)
+
+    @property
+    def busy(self) -> bool:
+        """True while an update runs in the background (its progress is in the status line)."""
+        return self._worker.busy
+
     def render_png(self) -> bytes:
         """Return the current figure as PNG bytes (no display needed)."""
-        if self._dirty:
-            self.refresh()
+        self.wait()
         return self._png
 
     def snapshot(self, path) -> Path:
@@ -274,8 +300,10 @@ class Panel(widgets.VBox):
 
     def close(self) -> None:
         """Close this panel, every widget inside it and every control; drop the figure."""
-        if self.figure is None:  # closed already (ipywidgets closes again on deletion)
+        if getattr(self, "figure", None) is None:  # closed already, or never built
+            super().close()
             return
+        self._worker.close()
         for widget in [*_descendants(self), *(w for c in self.controls.values()
                                               for w in _descendants(c))]:
             if widget is not self:
@@ -296,8 +324,8 @@ class Panel(widgets.VBox):
     # --- internals -------------------------------------------------------------------------
 
     def _children(self) -> list[widgets.Widget]:
-        return [*self.arrange_controls(), self.figure_box, self.caption, self.error_line,
-                self.description_box]
+        return [*self.arrange_controls(), self.figure_box, self.status_line, self.caption,
+                self.error_line, self.description_box]
 
     def _apply_state(self, state: dict) -> None:
         """Set initial control values; unknown names raise TypeError listing the known ones."""
@@ -323,7 +351,7 @@ class Panel(widgets.VBox):
             self._hidden.add(name)
 
     def _on_control_change(self, change) -> None:
-        if self._busy:
+        if self._busy or background.in_worker():
             return
         name = next((n for n, w in self.controls.items() if w is change["owner"]), None)
         if name in self._changed:
@@ -334,15 +362,12 @@ class Panel(widgets.VBox):
             self.refresh()
 
     def _render(self, strict: bool) -> None:
-        """Sync the controls, compute, draw, encode the PNG; on failure show the error and keep
-        the old picture."""
+        """Sync the controls here, then compute, draw and encode on the panel's worker; wait
+        ``patience`` seconds for the picture. On failure show the error, keep the old picture."""
         self._busy = True
         changed, self._changed = tuple(self._changed), []
         try:
             self.sync_controls(changed)
-            data = self.compute()
-            self.draw(data)
-            png = self._encode_png()
         except Exception as error:  # noqa: BLE001 - every failure belongs in the error line
             if strict:
                 raise
@@ -351,8 +376,31 @@ class Panel(widgets.VBox):
         finally:
             self._busy = False
             self._dirty = False
+        job = self._worker.submit(self.state)
+        self._worker.wait(self.patience)
+        if strict and self._job_error is not None and self._job_error[0] is job:
+            raise self._job_error[1]
+
+    def _render_job(self, job) -> None:
+        """On the worker: compute, draw and encode ``job``'s picture; show it if still latest."""
+        try:
+            data = self.compute()
+            background.checkpoint("the picture", 1, 1)  # superseded: skip drawing stale data
+            self.draw(data)
+            png = self._encode_png()
+        except background.Superseded:
+            raise
+        except Exception as error:  # noqa: BLE001 - every failure belongs in the error line
+            if self._worker.is_latest(job):
+                self._job_error = (job, error)
+                self._show_status("")
+                self._show_error(_message(error))
+            return
+        if not self._worker.is_latest(job):
+            return
         self._png = png
         self.image.value = png
+        self._show_status("")
         self._show_error("")
         description = self.describe()
         # Not image.tooltip: the widget HTML manager of static pages fails to draw an Image
@@ -361,6 +409,17 @@ class Panel(widgets.VBox):
             "<details><summary>Text description of the figure</summary>"
             f"<p>{html.escape(description)}</p></details>"
         )
+
+    def _publish_partial(self, job, data) -> None:
+        """On the worker: show an intermediate picture of ``data`` while the work goes on."""
+        self.draw(data)
+        self.image.value = self._encode_png()
+
+    def _show_status(self, text: str) -> None:
+        """The status line: what the worker computes now ('' when the picture is current)."""
+        self.status_line.value = (
+            f'<span role="status" aria-live="polite">{html.escape(text, quote=False)}</span>'
+            if text else "")
 
     def _encode_png(self) -> bytes:
         """Draw the figure on its Agg canvas and encode the pixels as PNG."""
