@@ -255,6 +255,53 @@ def _train_and_measure(net, X, Y, lr, steps, measured_steps, bins, init) -> tupl
     return tuple(flows)
 
 
+class FlowRun:
+    """A gradient-flow training run that can be continued: ``flow_at(k)`` trains only the steps
+    past the furthest one reached and remembers every picture, so going back is a lookup.
+
+    ``flow_at(k)`` equals ``gradient_flow(..., steps=k)``: the same operations in the same
+    order. It holds one trained copy of the network (about 100 MB at depth 50 × width 512) and
+    one small ``GradientFlow`` per step reached.
+    """
+
+    def __init__(self, depth=10, width=64, activation="tanh", init="xavier", batch=128, seed=0,
+                 lr=0.01, n_inputs=None, n_outputs=1, bins=DEFAULT_BINS):
+        self._lr = check_positive("lr", lr)
+        self._bins = check_positive_int("bins", bins)
+        self._init = init
+        config = (depth, width, activation, init, batch, seed, n_inputs, n_outputs)
+        self._net, self._X, self._Y = _remembered_network(*config, trained=True)
+        self._optimizer = SGD(self._lr)
+        self._record = TrainingRecord(self._lr)
+        self._flows: list[GradientFlow] = []  # the picture at step 0, 1, 2, ...
+        self._grads = None
+
+    @property
+    def steps_reached(self) -> int:
+        """The furthest step trained so far (-1 before the first picture)."""
+        return len(self._flows) - 1
+
+    def flow_at(self, steps, on_step=None) -> GradientFlow:
+        """The picture after ``steps`` SGD steps; ``on_step(step, steps, flow)`` runs after each
+        new step (it may raise to stop: the steps done so far are kept)."""
+        steps = _check_steps(steps)
+        while len(self._flows) <= steps:
+            self._advance()
+            if on_step is not None:
+                on_step(len(self._flows) - 1, steps, self._flows[-1])
+        return self._flows[steps]
+
+    def _advance(self) -> None:
+        """One more step: the SGD update from the last gradients, then the new picture."""
+        with np.errstate(all="ignore"):  # a diverging run is shown, not warned about
+            if self._flows:
+                self._optimizer.step(self._net, self._grads)
+            self._grads = self._net.gradients(self._X, self._Y)
+            self._record.record(self._net, self._grads)
+            self._flows.append(_flow_from_gradients(self._net, self._grads, self._lr, self._bins,
+                                                    self._init, len(self._flows), self._record))
+
+
 DIVERGED_ABOVE = 1e3  # a loss this many times the starting loss (or overflowing): diverged
 TARGET_UPDATE = 0.01  # a safe first step changes the weights by about 1% of their size
 

@@ -88,6 +88,12 @@ class Worker:
         with self._lock:
             return self._lock.wait_for(lambda: self._finished >= self._generation, timeout)
 
+    def announce(self, text: str) -> None:
+        """Show ``text`` in the status line if the newest job is still running."""
+        with self._lock:
+            if self._finished < self._generation:
+                self._progress(text)
+
     @property
     def busy(self) -> bool:
         """True while the newest job has not ended."""
@@ -128,6 +134,7 @@ class Worker:
             with self._lock:
                 if self.is_latest(job):  # else a newer job is pending and will finish
                     self._finished = job.generation
+                    self._progress("")
                 self._lock.notify_all()
 
 

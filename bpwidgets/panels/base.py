@@ -377,7 +377,8 @@ class Panel(widgets.VBox):
             self._busy = False
             self._dirty = False
         job = self._worker.submit(self.state)
-        self._worker.wait(self.patience)
+        if not self._worker.wait(self.patience):
+            self._worker.announce("computing the picture…")
         if strict and self._job_error is not None and self._job_error[0] is job:
             raise self._job_error[1]
 

@@ -24,8 +24,9 @@ from matplotlib import colormaps, ticker
 from matplotlib.transforms import blended_transform_factory
 
 from bpwidgets.core.activations import ACTIVATIONS
-from bpwidgets.core.gradflow import gradient_flow
+from bpwidgets.core.gradflow import FlowRun, gradient_flow
 from bpwidgets.core.init import INITS
+from bpwidgets.panels import background
 from bpwidgets.panels.axes_style import lean_axes
 from bpwidgets.panels.base import LABEL_STYLE, Panel
 from bpwidgets.panels.palette import HIGHLIGHT, NEUTRAL, OKABE_ITO, SEQUENTIAL_CMAP
@@ -103,6 +104,7 @@ class GradientFlowPanel(Panel):
 
     def __init__(self, *, hide=(), **state):
         self.flow = None
+        self._run, self._run_key = None, None  # the training run being continued
         super().__init__(self._make_controls(), hide=hide, state=state)
 
     @staticmethod
@@ -127,6 +129,11 @@ class GradientFlowPanel(Panel):
             "lr": widgets.FloatLogSlider(value=0.01, min=-4, max=0, step=0.1, description="lr",
                                          **log),
         }
+
+    def close(self) -> None:
+        """Close the panel and free the remembered training run."""
+        self._run, self._run_key = None, None
+        super().close()
 
     def arrange_controls(self):
         """Two rows: the network, then the data and training."""
@@ -218,11 +225,24 @@ class GradientFlowPanel(Panel):
         self.controls["lr"].disabled = self.controls["steps"].value == 0
 
     def compute(self):
-        """The core's gradient-flow statistics for the current controls."""
+        """The core's gradient-flow statistics for the current controls.
+
+        Training continues the remembered run of the same network and lr: moving "training
+        steps" from k to k + m trains m steps, moving back is a lookup (the run keeps one
+        picture per step). Each step is a checkpoint: a newer state stops the training there,
+        and the picture of the step reached is shown while it goes on.
+        """
         state = self.state
         init = state["std"] if state["init"] == "normal" else state["init"]
-        return cached_flow(state["depth"], state["width"], state["activation"], init,
-                           state["batch"], state["seed"], state["lr"], state["steps"])
+        network = (state["depth"], state["width"], state["activation"], init, state["batch"],
+                   state["seed"])
+        if state["steps"] == 0:
+            return cached_flow(*network, state["lr"], 0)
+        if self._run_key != (*network, state["lr"]):
+            self._run, self._run_key = None, None  # free the old run's network first
+            self._run = FlowRun(*network, lr=state["lr"])
+            self._run_key = (*network, state["lr"])
+        return self._run.flow_at(state["steps"], on_step=_report_step)
 
     # --- drawing ---------------------------------------------------------------------------
     def draw(self, flow) -> None:
@@ -310,6 +330,12 @@ class GradientFlowPanel(Panel):
             f"{', '.join(map(str, shown_layers(depth)))}, and saturation per layer. "
             f"Verdict: {_sentence(flow.message)}"
         )
+
+
+def _report_step(step: int, steps: int, flow) -> None:
+    """After each training step in the worker: stop if superseded, else report and show it."""
+    background.checkpoint("training step", step, steps)
+    background.show_partial(flow)
 
 
 def _caption(flow) -> str:

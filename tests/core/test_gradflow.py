@@ -382,3 +382,40 @@ def test_saturation_and_a_huge_output_gradient_are_told_apart():
     assert "in layer 4)" in both.message  # the output layer, counted from 1
     relu = gradient_flow(depth=30, width=64, activation="relu", init=3.0, batch=32, seed=0)
     assert "grow" in relu.message and "saturated" not in relu.message
+
+
+def test_a_continued_run_gives_the_pictures_of_fresh_runs_and_looks_back_up():
+    from bpwidgets.core.gradflow import FlowRun
+
+    config = {"depth": 4, "width": 16, "batch": 16, "seed": 3, "lr": 0.05}
+    run = FlowRun(**config)
+    seen = []
+    run.flow_at(3, on_step=lambda step, total, flow: seen.append((step, total, flow.step)))
+    assert seen == [(0, 3, 0), (1, 3, 1), (2, 3, 2), (3, 3, 3)]
+    later = run.flow_at(7)  # trains steps 4 … 7 only
+    assert run.steps_reached == 7
+    back = run.flow_at(2)  # a lookup: nothing trained
+    assert run.steps_reached == 7
+    for steps, flow in ((7, later), (2, back)):
+        fresh = gradient_flow(steps=steps, **config)
+        np.testing.assert_array_equal(flow.deltas.norm, fresh.deltas.norm)
+        np.testing.assert_array_equal(flow.weight_grads.histograms.counts,
+                                      fresh.weight_grads.histograms.counts)
+        assert flow.message == fresh.message and flow.losses == fresh.losses
+
+
+def test_a_stopped_run_keeps_its_steps():
+    from bpwidgets.core.gradflow import FlowRun
+
+    run = FlowRun(depth=3, width=8, batch=8, lr=0.05)
+
+    def stop_at_two(step, total, flow):
+        if step == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run.flow_at(5, on_step=stop_at_two)
+    assert run.steps_reached == 2
+    np.testing.assert_array_equal(run.flow_at(5).deltas.norm,
+                                  gradient_flow(depth=3, width=8, batch=8, lr=0.05,
+                                                steps=5).deltas.norm)
