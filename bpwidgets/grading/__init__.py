@@ -14,6 +14,8 @@ _EXPORTS = {
     "check_scalar": "checks",
     "check_shape": "checks",
     "check_gradients": "checks",
+    "Diagnosis": "diagnose",
+    "diagnose_autograd": "diagnose",
     "grade_submissions": "autograde",
     "release_texts": "release",
 }

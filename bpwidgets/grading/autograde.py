@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from bpwidgets.grading import nbgrader_setup, parallel_command
 from bpwidgets.grading.course import DEFAULT_SOURCE, add_source_argument, source_is_folder
 from bpwidgets.grading.report import ItemResult, SubmissionResult
 
@@ -224,10 +225,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "submissions",
-        nargs="+",
+        nargs="*",
         type=Path,
         metavar="SUBMISSION.ipynb",
-        help="notebooks to grade (read only: graded as copies)",
+        help="notebooks to grade, or folders holding them (read only: graded as copies)",
     )
     parser.add_argument(
         "--json", action="store_true", help="print a JSON list, one object per submission"
@@ -243,16 +244,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"time limit per cell (default: {DEFAULT_TIMEOUT})",
     )
     add_source_argument(parser)
+    parallel_command.add_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     """Grade the submissions and print the report; 0 if all were graded, 1 if not, 2 on misuse."""
-    from bpwidgets.grading.report import to_json, to_table, write_csv
+    from bpwidgets.cli_errors import UsageError, check_writable_file, notebooks_in, report
+    from bpwidgets.grading.gradebook import CourseError
+    from bpwidgets.grading.report import to_json, to_table
 
-    if not source_is_folder("grade", args.source):
+    problem = parallel_command.usage_error(args)
+    if problem is not None:
+        print(f"bpwidgets grade: error: {problem}", file=sys.stderr)
         return 2
-    results = grade_submissions(args.submissions, args.source, args.timeout)
+    if args.course is None and not source_is_folder("grade", args.source):
+        return 2
+    try:  # before any grading: folders become their notebooks, --csv must be writable
+        args.submissions = notebooks_in("SUBMISSION", args.submissions)
+        if args.csv is not None:
+            check_writable_file("--csv", args.csv)
+    except UsageError as error:
+        return report("grade", error)
+    if not nbgrader_setup.ready("grade"):
+        return 2
+    try:
+        results = parallel_command.grade_requested(args)
+    except CourseError as error:
+        print(f"bpwidgets grade: error: {error}", file=sys.stderr)
+        return 2
     print(to_json(results) if args.json else to_table(results))
     if args.csv is not None:
-        write_csv(results, args.csv)
+        parallel_command.write_csv(results, args)
     return 0 if all(result.graded for result in results) else 1

@@ -87,6 +87,7 @@ Hooks for static export and docs
   range of an IntSlider with at most ``MAX_GRID_STEPS`` values, otherwise only the current value.
   Override it (or set ``export_controls``, a tuple of names) to choose.
 - ``panel.snapshot(path)`` writes the current PNG to a file.
+- ``panel.static(grid=...)`` → the precomputed kernel-free widget tree (``bpwidgets.embed``).
 - ``panel.close()`` closes every widget of the panel and drops its figure, so nothing keeps
   a dropped panel alive (ipywidgets remembers every open widget until it is closed).
 
@@ -292,6 +293,16 @@ class Panel(widgets.VBox):
         from bpwidgets.embed import to_html
 
         return to_html(self, path, **options)
+
+    def static(self, grid=None, **options):
+        """This panel precomputed as a kernel-free widget tree to display in a notebook cell.
+
+        The same tree ``to_html`` writes (``grid``/``max_bytes``/``before_frame`` likewise);
+        saved with widget state, the notebook's controls keep working without a kernel.
+        """
+        from bpwidgets.embed import static_widget
+
+        return static_widget(self, grid, **options)
 
     def export_grid(self) -> dict[str, list]:
         """Control name → values a static export should pre-render (see module docstring)."""
