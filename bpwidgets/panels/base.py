@@ -162,6 +162,7 @@ class Panel(widgets.VBox):
         self._worker = background.Worker(self._render_job, self._show_status,
                                          self._publish_partial)
         self._job_error: tuple | None = None  # (job, exception) of the last failed job
+        self.pictures_shown = 0  # pictures put in the image so far (intermediate ones too)
 
         self._apply_state(state or {})
         self._hide(hide)
@@ -412,6 +413,7 @@ class Panel(widgets.VBox):
             return
         self._png = png
         self.image.value = png
+        self.pictures_shown += 1
         self._show_status("")
         self._show_error("")
         description = self.describe()
@@ -426,6 +428,7 @@ class Panel(widgets.VBox):
         """On the worker: show an intermediate picture of ``data`` while the work goes on."""
         self.draw(data)
         self.image.value = self._encode_png()
+        self.pictures_shown += 1
 
     def _show_status(self, text: str) -> None:
         """The status line: what the worker computes now ('' when the picture is current)."""
