@@ -79,14 +79,24 @@ class ExecutorSession:
         return self.deadline - time.monotonic()
 
     def _send(self, message: dict) -> None:
-        """Write one request line (a closed pipe means the executor is gone)."""
-        try:
-            self._process.stdin.write(json.dumps(message).encode("utf-8") + b"\n")
-            self._process.stdin.flush()
-        except (BrokenPipeError, OSError):
-            raise SessionOver(
-                "the kernel died (os._exit, a crash or running out of memory)"
-            ) from None
+        """Write one request line without ever blocking past the submission's deadline.
+
+        The executor reads only between cells; one that stopped reading (a forged reply, then a
+        freeze) must not hang the grader on a full pipe.
+        """
+        data = json.dumps(message).encode("utf-8") + b"\n"
+        fd = self._process.stdin.fileno()
+        os.set_blocking(fd, False)
+        while data:
+            left = min(self._left(), self.timeout + GRACE_SECONDS)
+            if left <= 0 or not select.select([], [fd], [], left)[1]:
+                raise SessionOver("the kernel stopped reading its cells (it froze)")
+            try:
+                data = data[os.write(fd, data[: 1 << 16]) :]
+            except BlockingIOError:
+                continue
+            except OSError:  # a closed pipe: the executor is gone
+                raise SessionOver("the kernel died (os._exit, a crash or running out of memory)") from None
 
     def run(self, code: str, *, test: bool) -> CellReply:
         """Run one cell; return the executor's reply or raise SessionOver saying why it cannot."""
@@ -142,7 +152,7 @@ class ExecutorSession:
         line, self._buffer = self._buffer.split(b"\n", 1)
         try:
             reply = json.loads(line)
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             raise SessionOver("the kernel sent a malformed reply") from None
         if not isinstance(reply, dict):
             raise SessionOver("the kernel sent a malformed reply")
