@@ -355,7 +355,6 @@ def results_log_for(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     """Grade the submissions and print the report; 0 if all were graded, 1 if not, 2 on misuse."""
     from bpwidgets.cli_errors import UsageError, check_writable_file, notebooks_in, report
-    from bpwidgets.grading.gradebook import CourseError
     from bpwidgets.grading.report import to_json, to_table
     from bpwidgets.grading.sandbox import SandboxUnavailable, use_sandbox
 
@@ -382,7 +381,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         results = parallel_command.grade_requested(args)
-    except CourseError as error:
+    except parallel_command.BatchError as error:
         print(f"bpwidgets grade: error: {error}", file=sys.stderr)
         return 2
     print(to_json(results) if args.json else to_table(results))
