@@ -301,14 +301,12 @@ class ChainRuleQuiz(Quiz):
 
     def mask(self, walk, step: int, styles: list, formula: str, caption: str):
         """Hide what the current question asks for when the picture shows its step."""
-        j = walk.backward_index(step)
-        if self.done or j is None or j < self.position // 2:
+        j = self._asked_index(walk, step)
+        if j is None:
             return styles, formula, caption
-        s = walk.steps[j]
-        from bpwidgets.panels.chain_rule import fmt, fmt_operand
+        from bpwidgets.panels.chain_rule import fmt
 
-        symbolic = formula.split(" = ")[0]
-        local = "?" if self.position % 2 == 0 else fmt_operand(s.local_grad)
+        s = walk.steps[j]
         node = walk.layout.node_id(s.input)
         before = s.grad_after - s.contribution
         held = f"{fmt(before)} + ?" if j and _received_before(walk, j) else "?"
@@ -316,8 +314,26 @@ class ChainRuleQuiz(Quiz):
         old = styles[node]
         styles[node] = NodeStyle(old.text.split("\n")[0] + f"\ngrad {held}", HIGHLIGHT, 3.0,
                                  old.fill, old.text_colour)
-        return styles, f"{symbolic} = {fmt(s.upstream_grad)} · {local} = ?", \
+        return styles, self.masked_formula(walk, step, formula), \
             f"Your turn: {self.current.prompt}"
+
+    def masked_formula(self, walk, step: int, formula: str) -> str:
+        """``formula`` with the numbers of the current question replaced by question marks."""
+        j = self._asked_index(walk, step)
+        if j is None:
+            return formula
+        from bpwidgets.panels.chain_rule import fmt, fmt_operand
+
+        s = walk.steps[j]
+        local = "?" if self.position % 2 == 0 else fmt_operand(s.local_grad)
+        return f"{formula.split(' = ')[0]} = {fmt(s.upstream_grad)} · {local} = ?"
+
+    def _asked_index(self, walk, step: int) -> int | None:
+        """The chain-rule step shown at ``step`` if it is the one being asked, else None."""
+        j = walk.backward_index(step)
+        if self.done or j is None or j < self.position // 2:
+            return None
+        return j
 
 
 def _received_before(walk, j: int) -> bool:
