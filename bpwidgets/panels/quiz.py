@@ -336,6 +336,12 @@ class ChainRuleQuiz(Quiz):
         return j
 
 
+def _partial(top: str, bottom: str) -> str:
+    """∂top/∂bottom, compound names in parentheses: ∂f/∂(x+y)."""
+    wrap = [name if name.replace("_", "").isalnum() else f"({name})" for name in (top, bottom)]
+    return f"∂{wrap[0]}/∂{wrap[1]}"
+
+
 def _received_before(walk, j: int) -> bool:
     """True if the input of step j already got a gradient at an earlier step."""
     target = walk.steps[j].input
@@ -348,13 +354,14 @@ def chain_rule_questions(walk) -> list[Question]:
 
     layout = walk.layout
     nodes = layout.nodes
+    root = nodes[layout.root].name
     values = tuple((identifier(n.name), n.data) for n in nodes
                    if identifier(n.name) == n.name and n.name)
     questions = []
     for j, s in enumerate(walk.steps):
         step = walk.n_nodes + 1 + j
         out, into = nodes[layout.node_id(s.output)], nodes[layout.node_id(s.input)]
-        total, _, local = s.text.split(" = ")[0].replace(" += ", " · ").split(" · ")
+        total, local = _partial(root, into.name), _partial(out.name, into.name)
         before = s.grad_after - s.contribution
         questions.append(Question(
             step, local, f"What is the local derivative {local}?   "
