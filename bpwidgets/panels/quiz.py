@@ -562,14 +562,25 @@ def prediction(panel, k: int) -> float:
     quiz = panel._require_quiz()
     if not 0 <= k < len(quiz.questions):
         raise ValueError(f"k must be between 0 and {len(quiz.questions) - 1}; got {k!r}")
-    question, typed = quiz.questions[k], None
-    position = 0
-    for entry in quiz.log:
-        if position == k and entry.answer != SHOW_ME:
-            typed = entry.answer
-        if entry.correct or entry.answer == SHOW_ME:
-            position += 1
+    typed = _typed_answers(quiz).get(k)
+    question = quiz.questions[k]
     if typed is None:
         raise ValueError(f"question {k + 1} ({question.asked}) has no answer of yours yet — "
                          f"add a quiz.answer(...) line for it")
     return parse_answer(typed, dict(question.names))
+
+
+def answered(panel) -> int:
+    """How many quiz questions have a typed answer of the student's (right or not)."""
+    return len(_typed_answers(panel._require_quiz()))
+
+
+def _typed_answers(quiz: Quiz) -> dict[int, str]:
+    """Question index -> the last answer typed for it (answers revealed by "show me" excluded)."""
+    typed, position = {}, 0
+    for entry in quiz.log:
+        if entry.answer != SHOW_ME:
+            typed[position] = entry.answer
+        if entry.correct or entry.answer == SHOW_ME:
+            position += 1
+    return typed
