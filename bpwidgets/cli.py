@@ -13,6 +13,7 @@ import importlib
 import sys
 
 from bpwidgets import __version__
+from bpwidgets.cli_errors import OneLineParser
 
 # name -> (module, one-line help). Add a subcommand by adding a row here.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -24,8 +25,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser with every registered subcommand."""
-    parser = argparse.ArgumentParser(
+    """Return the argument parser with every registered subcommand (errors: one line, exit 2)."""
+    parser = OneLineParser(  # subcommand parsers are OneLineParsers too
         prog="bpwidgets",
         description="Interactive panels and graded lessons that make backpropagation visible.",
     )

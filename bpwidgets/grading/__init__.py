@@ -17,6 +17,11 @@ _EXPORTS = {
     "Diagnosis": "diagnose",
     "diagnose_autograd": "diagnose",
     "grade_submissions": "autograde",
+    "grade_one": "autograde",
+    "GradeOptions": "autograde",
+    "ResultsLog": "results_log",
+    "submission_digest": "results_log",
+    "SandboxUnavailable": "sandbox",
     "release_texts": "release",
 }
 

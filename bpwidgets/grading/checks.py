@@ -20,6 +20,7 @@ import numpy as np
 from bpwidgets.core.gradcheck import classify, relative_error
 from bpwidgets.core.validate import check_finite_array, check_positive_int
 from bpwidgets.grading.mistakes import diagnose
+from bpwidgets.grading.trusted_answers import trusted_check
 
 DEFAULT_RTOL = 1e-5
 DEFAULT_ATOL = 1e-8
@@ -168,6 +169,7 @@ def _compare(
     _fail(message)
 
 
+@trusted_check
 def check_array(
     name: str,
     student,
@@ -202,6 +204,7 @@ def check_array(
     )
 
 
+@trusted_check
 def check_scalar(
     name: str,
     student,
@@ -230,6 +233,7 @@ def check_scalar(
     )
 
 
+@trusted_check
 def check_shape(name: str, student, expected_shape, *, dims: Sequence[str] | None = None) -> None:
     """Pass if ``student`` has ``expected_shape``; else explain the mismatch (e.g. a transpose)."""
     array = _as_number_array(name, student)

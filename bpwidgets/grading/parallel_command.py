@@ -20,11 +20,10 @@ LMS_LAYOUTS = ("canvas", "moodle")
 
 
 def grade_alone(submission: Path, *, source_dir: Path, options: dict) -> SubmissionResult:
-    """Grade one submission on its own (C2's ``grade_one`` signature; picklable)."""
-    from bpwidgets.grading.autograde import DEFAULT_TIMEOUT, grade_submissions
+    """Grade one submission on its own: C2's ``grade_one`` with options as a plain dict."""
+    from bpwidgets.grading.autograde import GradeOptions, grade_one
 
-    timeout = options.get("timeout", DEFAULT_TIMEOUT)
-    return grade_submissions([Path(submission)], Path(source_dir), timeout)[0]
+    return grade_one(Path(submission), source_dir=Path(source_dir), options=GradeOptions(**options))
 
 
 def _jobs(text: str) -> int:
@@ -98,15 +97,36 @@ def _executor(args: argparse.Namespace):
 def grade_batch(
     paths: list[Path], source_dir: Path, args: argparse.Namespace
 ) -> list[SubmissionResult]:
-    """Grade ``paths`` where the options say, showing progress on stderr; results in order."""
-    from bpwidgets.grading.parallel_progress import Progress
+    """Grade ``paths`` where the options say, showing progress on stderr; results in order.
 
-    grade = functools.partial(grade_alone, source_dir=source_dir, options={"timeout": args.timeout})
-    progress = Progress(len(paths), sys.stderr)
+    With a results log, each result is logged the moment it arrives, and with ``--resume``
+    the submissions the log already holds (same path, same content) are not graded again.
+    """
+    from bpwidgets.grading.autograde import results_log_for
+    from bpwidgets.grading.parallel_progress import Progress
+    from bpwidgets.grading.results_log import submission_digest
+
+    log = results_log_for(args)
+    done = log.finished() if log is not None else {}
+    digests = [submission_digest(path) for path in paths]
+    results = [done.get((str(path), digest)) for path, digest in zip(paths, digests, strict=True)]
+    todo = [index for index, result in enumerate(results) if result is None]
+    options = {"timeout": args.timeout, "sandbox": args.sandbox}
+    grade = functools.partial(grade_alone, source_dir=source_dir, options=options)
+    progress = Progress(len(todo), sys.stderr)
+
+    def on_result(position: int, result: SubmissionResult) -> None:
+        if log is not None:
+            log.append(result, digests[todo[position]])
+        progress.update(result)
+
     try:
-        return _executor(args)(paths, grade, lambda index, result: progress.update(result))
+        fresh = _executor(args)([paths[index] for index in todo], grade, on_result)
     finally:
         progress.close()
+    for index, result in zip(todo, fresh, strict=True):
+        results[index] = result
+    return results
 
 
 def grade_requested(args: argparse.Namespace) -> list[SubmissionResult]:

@@ -78,8 +78,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Release (or with --check, verify) the student copies; return the exit status."""
+    from bpwidgets.cli_errors import UsageError, check_writable_folder, report
+
     if not source_is_folder("release", args.source) or not nbgrader_setup.ready("release"):
         return 2
+    if not args.check:
+        try:
+            check_writable_folder("--dest", args.dest)
+        except UsageError as error:
+            return report("release", error)
     sources = lesson_sources(args.source)
     if not sources:
         print(f"bpwidgets release: no *.ipynb sources in {args.source}", file=sys.stderr)
