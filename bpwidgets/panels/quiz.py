@@ -27,6 +27,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from bpwidgets.core.expression import build_expression, expression_inputs
+from bpwidgets.core.value import format_number, format_operand, wrap_name
 from bpwidgets.grading.diagnose_step import (
     Slip,
     close,
@@ -304,12 +305,10 @@ class ChainRuleQuiz(Quiz):
         j = self._asked_index(walk, step)
         if j is None:
             return styles, formula, caption
-        from bpwidgets.panels.chain_rule import fmt
-
         s = walk.steps[j]
         node = walk.layout.node_id(s.input)
         before = s.grad_after - s.contribution
-        held = f"{fmt(before)} + ?" if j and _received_before(walk, j) else "?"
+        held = f"{format_number(before)} + ?" if j and _received_before(walk, j) else "?"
         styles = list(styles)
         old = styles[node]
         styles[node] = NodeStyle(old.text.split("\n")[0] + f"\ngrad {held}", HIGHLIGHT, 3.0,
@@ -322,11 +321,9 @@ class ChainRuleQuiz(Quiz):
         j = self._asked_index(walk, step)
         if j is None:
             return formula
-        from bpwidgets.panels.chain_rule import fmt, fmt_operand
-
         s = walk.steps[j]
-        local = "?" if self.position % 2 == 0 else fmt_operand(s.local_grad)
-        return f"{formula.split(' = ')[0]} = {fmt(s.upstream_grad)} · {local} = ?"
+        local = "?" if self.position % 2 == 0 else format_operand(s.local_grad)
+        return f"{formula.split(' = ')[0]} = {format_number(s.upstream_grad)} · {local} = ?"
 
     def _asked_index(self, walk, step: int) -> int | None:
         """The chain-rule step shown at ``step`` if it is the one being asked, else None."""
@@ -338,8 +335,7 @@ class ChainRuleQuiz(Quiz):
 
 def _partial(top: str, bottom: str) -> str:
     """∂top/∂bottom, compound names in parentheses: ∂f/∂(x+y)."""
-    wrap = [name if name.replace("_", "").isalnum() else f"({name})" for name in (top, bottom)]
-    return f"∂{wrap[0]}/∂{wrap[1]}"
+    return f"∂{wrap_name(top)}/∂{wrap_name(bottom)}"
 
 
 def _received_before(walk, j: int) -> bool:
