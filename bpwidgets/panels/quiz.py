@@ -100,6 +100,7 @@ class Quiz:
 
     def __init__(self, questions: list[Question], log_json: str = "[]"):
         self.questions = tuple(questions)
+        _read_log(log_json)  # a malformed log fails here, naming quiz_log
         self.log_control = widgets.Textarea(value=log_json, description=QUIZ_LOG,
                                             layout=widgets.Layout(display="none"))
         self.prompt = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
@@ -128,7 +129,7 @@ class Quiz:
     @property
     def log(self) -> tuple[QuizEntry, ...]:
         """Every attempt so far, oldest first."""
-        return tuple(QuizEntry(**entry) for entry in json.loads(self.log_control.value or "[]"))
+        return _read_log(self.log_control.value)
 
     @property
     def position(self) -> int:
@@ -251,6 +252,19 @@ class QuizMixin:
     def quiz_done(self) -> bool:
         """True once every quiz question is answered right or revealed."""
         return self._require_quiz().done
+
+
+def _read_log(text: str) -> tuple[QuizEntry, ...]:
+    """The entries of a JSON quiz log; ValueError naming quiz_log when it is not one."""
+    try:
+        entries = json.loads(text or "[]")
+        if not isinstance(entries, list):
+            raise TypeError(f"a JSON {type(entries).__name__}, not a list")
+        return tuple(QuizEntry(**entry) for entry in entries)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"{QUIZ_LOG} must be the JSON list of quiz entries a panel's state "
+                         f"holds (step, asked, answer, correct, hint); got {text!r:.80} "
+                         f"({error})") from None
 
 
 def _to_json(entries) -> str:

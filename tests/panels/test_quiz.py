@@ -206,6 +206,12 @@ def test_parse_answer_uses_only_offered_names():
         parse_answer("1e308 * 10", {})
 
 
+def test_a_malformed_quiz_log_is_refused_naming_it():
+    for bad in ("not json", '[{"step": 1}]', "{}"):
+        with pytest.raises(ValueError, match="quiz_log must be the JSON list"):
+            ChainRulePanel(quiz_log=bad)
+
+
 def test_a_panel_without_quiz_refuses_answers():
     with pytest.raises(ValueError, match="quiz=True"):
         ChainRulePanel().answer("1")
