@@ -512,7 +512,9 @@ def _verdict(net, grads, finite, factor, init):
     if not finite:
         layer = grads.first_nonfinite_layer
         last = len(net.weights) - 1
-        where = f"at layer {layer} of 0…{last}" if layer is not None else "in the statistics"
+        # Counted like the panel's axes: weight layer k feeds layer k + 1 (1 = first hidden).
+        where = (f"at layer {layer + 1} of 1…{last + 1} (1 = first hidden)" if layer is not None
+                 else "in the statistics")
         return "exploding", f"values overflow to inf/nan {where}: exploding — {advice}"
     if len(net.weights) < 3:
         return "healthy", "one hidden layer: no layer-to-layer factor to judge, so healthy"

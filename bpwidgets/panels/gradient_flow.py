@@ -327,7 +327,7 @@ def _caption(flow) -> str:
     """One line with the measured and predicted factor per layer, or where overflow began."""
     if not flow.finite:
         return (f"{flow.verdict}: values overflowed to inf/nan (first in layer "
-                f"{flow.first_nonfinite_layer}, counting from 0); loss {flow.loss:.3g}")
+                f"{flow.first_nonfinite_layer + 1}, 1 = first hidden); loss {flow.loss:.3g}")
     return (f"{flow.verdict}: ‖δ‖ ×{flow.measured_factor:.3g} per layer measured, "
             f"×{flow.linear_factor:.3g} predicted in the linear regime "
             f"(×{flow.predicted_factor:.3g} with this batch's f′); loss {flow.loss:.3g}")

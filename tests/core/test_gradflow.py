@@ -189,7 +189,7 @@ def test_overflow_gives_inf_markers_without_warnings():
     assert not np.all(np.isfinite(flow.deltas.norm))
     assert np.isinf(flow.activations.norm).any() or np.isinf(flow.weight_grads.norm).any()
     assert flow.deltas.histograms.nonfinite.sum() > 0
-    assert f"layer {flow.first_nonfinite_layer} of 0" in flow.message
+    assert f"layer {flow.first_nonfinite_layer + 1} of 1…" in flow.message  # 1 = first hidden
 
 
 def test_a_dead_relu_network_is_vanishing_without_warnings():
