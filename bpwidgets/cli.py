@@ -16,6 +16,7 @@ from bpwidgets import __version__
 
 # name -> (module, one-line help). Add a subcommand by adding a row here.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "lessons": ("bpwidgets.lessons.handout", "copy fresh student copies of the lessons into a working folder"),
     "release": ("bpwidgets.grading.release", "generate the student notebooks from the instructor sources"),
     "grade": ("bpwidgets.grading.autograde", "autograde submitted notebooks with nbgrader"),
     "export": ("bpwidgets.export_command", "write a panel as an interactive HTML page (no kernel)"),
