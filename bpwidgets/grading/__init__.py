@@ -14,6 +14,9 @@ _EXPORTS = {
     "check_scalar": "checks",
     "check_shape": "checks",
     "check_gradients": "checks",
+    "check_text": "checks",
+    "check_between": "checks",
+    "record_answer": "checks",
     "grade_submissions": "autograde",
     "release_texts": "release",
 }
