@@ -611,16 +611,14 @@ class LossSurfacePanel(Panel):
         self._show_threshold(data)
 
     def _show_threshold(self, data: SurfaceData) -> None:
+        # Said in the loss plot's title, not in the lr label: a long label squeezes the slider.
         threshold = data.landscape.divergence_lr
-        lr_control = self.controls["lr"]
         title = self.ax_loss.title
         if threshold is None:
             title.set_text("Loss versus step")
             title.set_color("black")
-            lr_control.description = "lr"
             return
         lr = self.state["lr"]
-        lr_control.description = f"lr (GD diverges above 2/λmax = {threshold:.3g})"
         diverges = lr > threshold
         title.set_text(f"Loss versus step\nplain GD {'diverges' if diverges else 'converges'}: "
                        f"lr {lr:.3g} {'>' if diverges else '<'} 2/λmax = {threshold:.3g}")
