@@ -13,19 +13,21 @@ import importlib
 import sys
 
 from bpwidgets import __version__
+from bpwidgets.cli_errors import OneLineParser
 
 # name -> (module, one-line help). Add a subcommand by adding a row here.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "lessons": ("bpwidgets.lessons.handout", "copy fresh student copies of the lessons into a working folder"),
     "release": ("bpwidgets.grading.release", "generate the student notebooks from the instructor sources"),
     "grade": ("bpwidgets.grading.autograde", "autograde submitted notebooks with nbgrader"),
+    "course": ("bpwidgets.grading.course_init", "set up an nbgrader course from the lessons"),
     "export": ("bpwidgets.export_command", "write a panel as an interactive HTML page (no kernel)"),
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser with every registered subcommand."""
-    parser = argparse.ArgumentParser(
+    """Return the argument parser with every registered subcommand (errors: one line, exit 2)."""
+    parser = OneLineParser(  # subcommand parsers are OneLineParsers too
         prog="bpwidgets",
         description="Interactive panels and graded lessons that make backpropagation visible.",
     )

@@ -21,6 +21,8 @@ from pathlib import Path
 import nbformat
 import PIL.Image
 
+from bpwidgets.panel_registry import PANELS
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "tests" / "e2e"))
 
@@ -59,28 +61,28 @@ FEEDBACK_CARD = ("feedback-card.png", "feedback_card.ipynb", (
     "            local_derivative=references.sigmoid_derivative(net_h[0]))"
 ))
 
-# Screenshot file name -> the code of one notebook cell that shows a panel.
+# Panel name (as in bpwidgets.panel_registry) -> the code of one notebook cell that shows it.
 PANEL_CELLS = {
-    "chain-rule-panel.png": (
+    "chain_rule": (
         "from bpwidgets.core.worked_examples import CS231N_NEURON_INPUTS\n"
         "from bpwidgets.panels import ChainRulePanel\n\n"
         'panel = ChainRulePanel("sigmoid(w0 * x0 + w1 * x1 + w2)", **CS231N_NEURON_INPUTS)\n'
         'panel.controls["step"].value = panel.first_backward_step + 3\n'
         "panel"
     ),
-    "network-panel.png": (
+    "network": (
         "from bpwidgets.panels import NetworkPanel\n\n"
         'NetworkPanel(view="gradient", weight="w5")'
     ),
-    "gradient-flow-panel.png": (
+    "gradient_flow": (
         "from bpwidgets.panels import GradientFlowPanel\n\n"
         'GradientFlowPanel(depth=20, activation="tanh", init="standard")'
     ),
-    "loss-surface-panel.png": (
+    "loss_surface": (
         "from bpwidgets.panels import LossSurfacePanel\n\n"
         'LossSurfacePanel(mode="rosenbrock", optimizer=("sgd", "momentum", "adam"))'
     ),
-    "playground-panel.png": (
+    "playground": (
         "from bpwidgets.panels import PlaygroundPanel\n\n"
         'playground = PlaygroundPanel(dataset="moons")\n'
         "playground.step(300)\n"
@@ -89,9 +91,14 @@ PANEL_CELLS = {
 }
 
 
+def screenshot_name(panel: str) -> str:
+    """The file of a panel's screenshot: chain_rule → chain-rule-panel.png."""
+    return f"{panel.replace('_', '-')}-panel.png"
+
+
 def write_showcase(path: Path) -> None:
     """Write the notebook with one panel per code cell."""
-    cells = [nbformat.v4.new_code_cell(code) for code in PANEL_CELLS.values()]
+    cells = [nbformat.v4.new_code_cell(PANEL_CELLS[name]) for name in PANELS]
     # A last cell to hold the selection, so no panel cell carries the "active" highlight.
     cells.append(nbformat.v4.new_markdown_cell("Made by `scripts/screenshots.py`."))
     notebook = nbformat.v4.new_notebook(cells=cells)
@@ -123,10 +130,10 @@ def shoot_panels(page, server, out_dir: Path) -> list[Path]:
     )
     cells = page.locator(f"{NOTEBOOK} .jp-CodeCell")
     saved = []
-    for index, name in enumerate(PANEL_CELLS):
+    for index, name in enumerate(PANELS):
         cell = cells.nth(index)
         cell.scroll_into_view_if_needed()
-        path = out_dir / name
+        path = out_dir / screenshot_name(name)
         save_small_png(cell.screenshot(), path)
         saved.append(path)
     return saved

@@ -32,6 +32,7 @@ import itertools
 import math
 from dataclasses import dataclass, field, fields
 
+from .activations import ACTIVATIONS, activation
 from .validate import check_number
 
 _creation_counter = itertools.count()
@@ -130,7 +131,7 @@ class Value:
         if x == 0 and n < 0:
             raise ZeroDivisionError(f"0 ** {n!r} is undefined (the base Value's data is 0)")
         local = 0.0 if n == 0 else n * _power(x, n - 1)
-        return Value._from_op(_power(x, n), f"**{_format_number(n)}", (self,), (local,))
+        return Value._from_op(_power(x, n), f"**{format_number(n)}", (self,), (local,))
 
     def __rpow__(self, base):
         raise TypeError(
@@ -138,20 +139,24 @@ class Value:
             "(int or float); for a variable exponent use (value * math.log(base)).exp()"
         )
 
+    def activate(self, name: str) -> Value:
+        """f(x) for the activation ``name`` of ``core.activations.ACTIVATIONS``; its local
+        derivative is f'(x) from that table (e.g. 1 − t² for tanh)."""
+        record = ACTIVATIONS.get(name) or activation(name)  # activation() names the choices
+        y, local = record.scalar(self.data)
+        return Value._from_op(y, name, (self,), (local,))
+
     def relu(self) -> Value:
         """max(0, x); its local derivative is 1 where x > 0, else 0."""
-        x = self.data
-        return Value._from_op(x if x > 0 else 0.0, "relu", (self,), (1.0 if x > 0 else 0.0,))
+        return self.activate("relu")
 
     def tanh(self) -> Value:
         """Hyperbolic tangent t; its local derivative is 1 − t²."""
-        t = math.tanh(self.data)
-        return Value._from_op(t, "tanh", (self,), (1.0 - t * t,))
+        return self.activate("tanh")
 
     def sigmoid(self) -> Value:
         """Logistic σ(x) = 1 / (1 + e^−x); its local derivative is σ(1 − σ)."""
-        s = _sigmoid(self.data)
-        return Value._from_op(s, "sigmoid", (self,), (s * (1.0 - s),))
+        return self.activate("sigmoid")
 
     def exp(self) -> Value:
         """e^x (inf past overflow, as IEEE floats do); its local derivative is e^x itself."""
@@ -207,7 +212,7 @@ class Value:
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={_format_number(self.data)}, grad={_format_number(self.grad)}{label})"
+        return f"Value(data={format_number(self.data)}, grad={format_number(self.grad)}{label})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,16 +238,16 @@ class ChainRuleStep:
         out, node = (self._name(n) for n in (self.output, self.input))
         return (
             f"{node}.grad += {out}.grad · ∂{out}/∂{node} = "
-            f"{_format_number(self.upstream_grad)} · {_format_factor(self.local_grad)} = "
-            f"{_format_number(self.contribution)}"
+            f"{format_number(self.upstream_grad)} · {format_operand(self.local_grad)} = "
+            f"{format_number(self.contribution)}"
         )
 
     def _name(self, node: Value | None) -> str:
         if self.names is None:  # a step built by hand, outside any backward pass
             if node is None or not node.label:
                 return "L" if node is None else "?"
-            return _wrap(node.label)
-        return _wrap(self.names.name(node))
+            return wrap_name(node.label)
+        return wrap_name(self.names.name(node))
 
 
 def _step_builder():
@@ -307,13 +312,13 @@ def _default_name(node: Value, index: int, is_root: bool) -> str:
     return f"c{index}" if node.is_constant else f"v{index}"
 
 
-def _wrap(name: str) -> str:
+def wrap_name(name: str) -> str:
     """Parenthesise names that are not a single word, so ∂f/∂(x+y) reads unambiguously."""
     return name if name.replace("_", "").isalnum() else f"({name})"
 
 
-def _format_number(x: float) -> str:
-    """Compact form with 4 significant digits and no trailing zeros: -6, 0.7311, 1.5e-08."""
+def format_number(x: float) -> str:
+    """Compact form with 4 significant digits and no trailing zeros: -6, 0.7311, 1.5e-8."""
     if x == 0:
         return "0"  # also turns -0.0 into 0
     text = f"{x:.4g}"
@@ -323,9 +328,9 @@ def _format_number(x: float) -> str:
     return text
 
 
-def _format_factor(x: float) -> str:
-    """A number written after a product dot: negatives in parentheses, as in 2 · (-3)."""
-    text = _format_number(x)
+def format_operand(x: float) -> str:
+    """A number written after an operator: negatives in parentheses, as in 2 · (-3)."""
+    text = format_number(x)
     return f"({text})" if text.startswith("-") else text
 
 
@@ -338,14 +343,6 @@ def _exp(x: float) -> float:
         return math.exp(x)
     except OverflowError:
         return math.inf
-
-
-def _sigmoid(x: float) -> float:
-    # Two algebraically equal forms, each safe from overflow on its side of zero.
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
 
 
 def _power(x: float, n: float) -> float:

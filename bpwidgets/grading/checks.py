@@ -21,6 +21,7 @@ from bpwidgets.core.gradcheck import classify, relative_error
 from bpwidgets.core.validate import check_finite_array, check_positive_int
 from bpwidgets.grading.card import CheckFailure, fail
 from bpwidgets.grading.mistakes import diagnose
+from bpwidgets.grading.trusted_answers import mode_active, trusted_check
 
 DEFAULT_RTOL = 1e-5
 DEFAULT_ATOL = 1e-8
@@ -166,6 +167,7 @@ def _compare(
     fail(f"{name} is wrong", [worst, f"max abs difference {max_diff:.3g}, {band}"], hint)
 
 
+@trusted_check
 def check_array(
     name: str,
     student,
@@ -208,6 +210,7 @@ def check_array(
     )
 
 
+@trusted_check
 def check_scalar(
     name: str,
     student,
@@ -241,6 +244,7 @@ def check_scalar(
     )
 
 
+@trusted_check
 def check_shape(name: str, student, expected_shape, *, dims: Sequence[str] | None = None) -> None:
     """Pass if ``student`` has ``expected_shape``; else explain the mismatch (e.g. a transpose)."""
     array = _as_number_array(name, student)
@@ -260,6 +264,7 @@ def _as_named_list(kind: str, grads, names) -> list[tuple[str, object]]:
     return list(zip(labels, grads, strict=True))
 
 
+@trusted_check
 def check_gradients(
     name: str,
     student_grads,
@@ -319,6 +324,7 @@ def check_gradients(
     print("\n".join(lines))
 
 
+@trusted_check
 def check_text(
     name: str,
     student,
@@ -338,6 +344,7 @@ def check_text(
     _succeed(f"{name} is correct: {answer!r}")
 
 
+@trusted_check
 def check_between(name: str, student, low: float, high: float) -> None:
     """Pass if the number ``student`` lies in [low, high] (an accuracy, a measured factor)."""
     value = _as_number_array(name, student)
@@ -351,7 +358,13 @@ def check_between(name: str, student, low: float, high: float) -> None:
 
 
 def record_answer(name: str, student, *, choices: Sequence[str]) -> None:
-    """Record a multiple-choice answer without judging it: it is checked at grading time."""
+    """Record a multiple-choice answer without judging it: it is checked at grading time.
+
+    Not a check: while grading (answers recorded or decided) it does nothing, so it neither
+    records an answer nor counts towards the cell's points.
+    """
+    if mode_active():
+        return
     answer = _evaluate(name, student)
     if not isinstance(answer, str) or answer not in choices:
         _fail(f"{name} must be one of {', '.join(map(repr, choices))}; got {_describe(answer)}")

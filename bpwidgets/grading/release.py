@@ -13,6 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from bpwidgets.grading import nbgrader_setup
 from bpwidgets.grading.course import add_source_argument, source_is_folder
 from bpwidgets.lessons import STUDENT_DIR
 
@@ -79,8 +80,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Release (or with --check, verify) the student copies; return the exit status."""
-    if not source_is_folder("release", args.source):
+    from bpwidgets.cli_errors import UsageError, check_writable_folder, report
+
+    if not source_is_folder("release", args.source) or not nbgrader_setup.ready("release"):
         return 2
+    if not args.check:
+        try:
+            check_writable_folder("--dest", args.dest)
+        except UsageError as error:
+            return report("release", error)
     sources = lesson_sources(args.source)
     if not sources:
         print(f"bpwidgets release: no *.ipynb sources in {args.source}", file=sys.stderr)

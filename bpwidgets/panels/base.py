@@ -10,9 +10,21 @@ kernel's matplotlib backend. Its artists are created once and updated in place. 
 (:class:`bpwidgets.panels.text_sprites.SpriteCanvasAgg`) renders each distinct line of text once
 and reuses its pixels, since text is most of the cost of a redraw.
 
+The life cycle of one update
+----------------------------
+``control change → sync_controls(changed) → compute() → draw(data) → PNG → Image``.
+
+- ``sync_controls(changed)`` is the one place that may change controls: which are shown
+  (``show_control``), their ranges, values that follow other values (a mode's defaults, a step
+  clamped to the run's end), and the panel's own working state (a new network). ``changed``
+  lists the names of the controls changed since the last update, oldest first.
+- ``compute()`` is pure: it reads ``self.state`` and returns data (caches aside); it may raise.
+- ``draw(data)`` updates the artists in place from that data.
+
 How to write a panel
 --------------------
-Subclass :class:`Panel` and implement four methods::
+Subclass :class:`Panel` and implement four methods (and ``sync_controls`` when controls depend
+on each other)::
 
     class SquarePanel(Panel):
         figsize = (5, 3)                       # inches; dpi is Panel.dpi
@@ -45,6 +57,8 @@ What the base class does for you
   (dict name → value of every control that has a value, except ``Play`` animation drivers;
   JSON-friendly). ``SomePanel(**panel.state)`` restores a state; unknown names raise TypeError.
 - ``hide=["name", ...]`` hides controls (they still work from code); unknown names raise.
+  ``show_control(name, shown)`` shows or hides a control as the state requires, in
+  ``sync_controls``; a control hidden with ``hide=`` stays hidden.
 - Setting ``panel.controls[name].value`` recomputes and re-renders synchronously, so tests and
   lessons drive a panel without any display. ``with panel.hold(): ...`` batches several changes
   into one redraw; use it in button handlers that set several controls.
@@ -53,8 +67,8 @@ What the base class does for you
   update clears it. Raising ``ValueError`` with a message that names the parameter, the allowed
   values and what came is the house style (see ``bpwidgets.core.validate``).
   During construction errors are raised instead, so a wrong argument fails loudly.
-- Control changes made while ``compute``/``draw`` run (e.g. clamping a slider's ``max``) do not
-  trigger another redraw; read control values after you change them.
+- Control changes made while an update runs (in ``sync_controls``, e.g. clamping a slider's
+  ``max``) do not trigger another redraw; read control values after you change them.
 - ``_repr_mimebundle_`` adds an ``image/png`` of the current figure next to the widget view.
 - Controls that appear later (e.g. one per input of an edited formula) are registered with
   ``add_control(name, widget)`` / ``remove_control(name)``; the caller places them in a row.
@@ -73,6 +87,7 @@ Hooks for static export and docs
   range of an IntSlider with at most ``MAX_GRID_STEPS`` values, otherwise only the current value.
   Override it (or set ``export_controls``, a tuple of names) to choose.
 - ``panel.snapshot(path)`` writes the current PNG to a file.
+- ``panel.static(grid=...)`` → the precomputed kernel-free widget tree (``bpwidgets.embed``).
 
 Colours come from :mod:`bpwidgets.panels.palette` (Okabe–Ito, "PuOr", "cividis").
 """
@@ -126,6 +141,8 @@ class Panel(widgets.VBox):
         self._busy = False
         self._error = ""
         self._png = b""
+        self._hidden: set[str] = set()  # controls hidden by the caller: show_control keeps them so
+        self._changed: list[str] = []  # names of controls changed since the last update, in order
 
         self.figure = Figure(figsize=self.figsize, dpi=self.dpi)
         SpriteCanvasAgg(self.figure)  # an Agg canvas that renders each text line once
@@ -150,6 +167,10 @@ class Panel(widgets.VBox):
     def setup_figure(self, figure: Figure) -> None:
         """Create axes and artists once (subclasses override)."""
         raise NotImplementedError
+
+    def sync_controls(self, changed: tuple[str, ...]) -> None:
+        """Bring controls in line with the state before ``compute`` (override when they depend on
+        each other); ``changed`` names the controls changed since the last update, oldest first."""
 
     def compute(self):
         """Compute the data to draw from ``self.state``; raise on bad input (subclasses override)."""
@@ -202,6 +223,11 @@ class Panel(widgets.VBox):
             widget.unobserve(self._on_control_change, names="value")
         return widget
 
+    def show_control(self, name: str, shown: bool) -> None:
+        """Show or hide control ``name`` as the state requires; one hidden by ``hide=`` stays so."""
+        visible = shown and name not in self._hidden
+        self.controls[name].layout.display = None if visible else "none"
+
     def set_caption(self, text: str) -> None:
         """Show a one-line explanation under the figure."""
         self._caption_text = text
@@ -239,6 +265,16 @@ class Panel(widgets.VBox):
         from bpwidgets.embed import to_html
 
         return to_html(self, path, **options)
+
+    def static(self, grid=None, **options):
+        """This panel precomputed as a kernel-free widget tree to display in a notebook cell.
+
+        The same tree ``to_html`` writes (``grid``/``max_bytes``/``before_frame`` likewise);
+        saved with widget state, the notebook's controls keep working without a kernel.
+        """
+        from bpwidgets.embed import static_widget
+
+        return static_widget(self, grid, **options)
 
     def export_grid(self) -> dict[str, list]:
         """Control name → values a static export should pre-render (see module docstring)."""
@@ -279,18 +315,26 @@ class Panel(widgets.VBox):
                     f"({', '.join(map(repr, self.controls))}); got {name!r}"
                 )
             self.controls[name].layout.display = "none"
+            self._hidden.add(name)
 
     def _on_control_change(self, change) -> None:
         if self._busy:
             return
+        name = next((n for n, w in self.controls.items() if w is change["owner"]), None)
+        if name in self._changed:
+            self._changed.remove(name)
+        self._changed.append(name)
         self._dirty = True
         if self._hold_depth == 0:
             self.refresh()
 
     def _render(self, strict: bool) -> None:
-        """Compute, draw, encode the PNG; on failure show the error and keep the old picture."""
+        """Sync the controls, compute, draw, encode the PNG; on failure show the error and keep
+        the old picture."""
         self._busy = True
+        changed, self._changed = tuple(self._changed), []
         try:
+            self.sync_controls(changed)
             data = self.compute()
             self.draw(data)
             png = self._encode_png()

@@ -14,6 +14,7 @@ the text shown, ``panel.first_backward_step`` is ``n+1``.
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass
 
@@ -21,11 +22,14 @@ import ipywidgets as widgets
 
 from bpwidgets.core.expression import build_expression, expression_inputs
 from bpwidgets.core.graph import GraphLayout, graph_layout
-from bpwidgets.core.value import ChainRuleStep, Value
+from bpwidgets.core.value import ChainRuleStep, Value, wrap_name
+from bpwidgets.core.value import format_number as fmt  # the core's number style, short here
+from bpwidgets.core.value import format_operand as fmt_operand
 from bpwidgets.core.worked_examples import CS231N_CIRCUIT_INPUTS
 from bpwidgets.panels.base import LABEL_STYLE, Panel
 from bpwidgets.panels.graph_drawing import GraphDrawing, NodeStyle
 from bpwidgets.panels.palette import BACKWARD, FORWARD, HIGHLIGHT, MUTED, NEUTRAL
+from bpwidgets.panels.quiz import QUIZ_LOG, ChainRuleQuiz, QuizMixin
 
 MAX_NODES = 60  # larger graphs are unreadable in one picture
 MAX_SIDE_BY_SIDE = 12  # nodes in one column of the layout (one row when drawn top to bottom)
@@ -97,7 +101,7 @@ def forward_text(layout: GraphLayout, k: int) -> str:
     numbers = [fmt(value.parents[0].data), *(fmt_operand(p.data) for p in value.parents[1:])]
     if len(names) == 2:
         symbol = {"*": "·"}.get(node.op, node.op)
-        symbolic = f"{_wrap(names[0])} {symbol} {_wrap(names[1])}"  # f = (x+y) · z
+        symbolic = f"{wrap_name(names[0])} {symbol} {wrap_name(names[1])}"  # f = (x+y) · z
         numeric = f"{numbers[0]} {symbol} {numbers[1]}"
     elif node.op.startswith("**"):
         symbolic, numeric = f"{names[0]}{node.op}", f"{numbers[0]}{node.op}"
@@ -110,25 +114,16 @@ def forward_text(layout: GraphLayout, k: int) -> str:
     return f"{node.name} = {symbolic} = {numeric} = {fmt(node.data)}"
 
 
-def fmt(x: float) -> str:
-    """4 significant digits, no trailing zeros (as in the core's chain-rule texts)."""
-    if x == 0:
-        return "0"
-    return f"{x:.4g}"
+class ChainRulePanel(QuizMixin, Panel):
+    """A computation graph stepped forward (values) and backward (chain-rule products).
 
-
-def fmt_operand(x: float) -> str:
-    """A number inside a formula: negatives in parentheses."""
-    text = fmt(x)
-    return f"({text})" if text.startswith("-") else text
-
-
-class ChainRulePanel(Panel):
-    """A computation graph stepped forward (values) and backward (chain-rule products)."""
+    ``quiz=True`` asks for each backward step before showing it (see ``bpwidgets.panels.quiz``).
+    """
 
     fit_width = False  # big graphs keep readable text; the page scrolls sideways if needed
 
-    def __init__(self, root_or_expression: Value | str | None = None, *, hide=(), **state):
+    def __init__(self, root_or_expression: Value | str | None = None, *, hide=(), quiz=False,
+                 **state):
         self._fixed_root = isinstance(root_or_expression, Value)
         self._key = None
         controls = self._navigation_controls()
@@ -150,6 +145,8 @@ class ChainRulePanel(Panel):
             self._key = self._cache_key(controls)
         self._set_step_range(controls, self._walk.last_step)
         self.formula_line = widgets.HTML(layout=widgets.Layout(min_height="1.8em"))
+        if quiz or QUIZ_LOG in state:
+            self.quiz = ChainRuleQuiz.attach(self, controls, state)
         super().__init__(controls, hide=hide, state=state)
 
     # --- controls ------------------------------------------------------------------------------
@@ -194,7 +191,7 @@ class ChainRulePanel(Panel):
         c = self.controls
         navigation = widgets.HBox([c["first"], c["previous"], c["next"], c["last"], c["play"],
                                    c["step"]], layout=widgets.Layout(flex_flow="row wrap"))
-        rows = [navigation, self.formula_line]
+        rows = [navigation, self.formula_line, *(self.quiz.rows() if self.quiz else [])]
         if not self._fixed_root:
             rows.insert(0, widgets.HBox([c["expression"], self._inputs_box],
                                         layout=widgets.Layout(flex_flow="row wrap")))
@@ -222,13 +219,10 @@ class ChainRulePanel(Panel):
         """The formula shown for the current step."""
         return self._formula(self._walk, self.controls["step"].value)
 
-    def compute(self) -> tuple[Walkthrough, int]:
-        """Rebuild the graph if the expression or an input changed; return it with the step."""
-        if not self._fixed_root:
-            self._update_walkthrough()
-        return self._walk, self.controls["step"].value
-
-    def _update_walkthrough(self) -> None:
+    def sync_controls(self, changed) -> None:
+        """One input control per name of the expression; the step slider over the new graph."""
+        if self._fixed_root:
+            return
         text = self.controls["expression"].value
         names = _check_input_names(expression_inputs(text), self._navigation_names)
         self._sync_input_controls(names)
@@ -238,6 +232,10 @@ class ChainRulePanel(Panel):
         walk = walkthrough(build_expression(text, **self._input_values(self.controls)))
         self._walk, self._key = walk, key
         self._set_step_range(self.controls, walk.last_step)
+
+    def compute(self) -> tuple[Walkthrough, int]:
+        """The graph of the current expression and inputs, with the step to show."""
+        return self._walk, self.controls["step"].value
 
     def _sync_input_controls(self, names: list[str]) -> None:
         """Make one input control per name of the expression, keeping values of kept names."""
@@ -283,13 +281,16 @@ class ChainRulePanel(Panel):
         walk, step = data
         self._ensure_drawing(walk.layout)
         styles, edge_colours, edge_widths = step_styles(walk, step)
+        formula, caption = self._formula(walk, step), _explanation(walk, step)
+        if self.quiz is not None:
+            styles, formula, caption = self.quiz.mask(walk, step, styles, formula, caption)
         self._drawing.update(styles, edge_colours, edge_widths)
-        formula = self._formula(walk, step)
         self.phase_text.set_text(_phase_line(walk, step))
         self.title.set_text(formula)
+        escaped = html.escape(formula, quote=False)
         self.formula_line.value = (
-            f'<span style="font-size:1.15em;font-family:monospace">{_escape(formula)}</span>')
-        self.set_caption(_explanation(walk, step))
+            f'<span style="font-size:1.15em;font-family:monospace">{escaped}</span>')
+        self.set_caption(caption)
 
     def _ensure_drawing(self, layout: GraphLayout) -> None:
         signature = (tuple((n.layer, n.y, n.op, n.name) for n in layout.nodes),
@@ -405,7 +406,8 @@ def _explanation(walk: Walkthrough, step: int) -> str:
         s = walk.steps[j]
         out, into = layout.nodes[layout.node_id(s.output)], layout.nodes[layout.node_id(s.input)]
         text = (f"The gradient at {out.name} ({fmt(s.upstream_grad)}) times the local derivative "
-                f"∂{_wrap(out.name)}/∂{_wrap(into.name)} ({fmt(s.local_grad)}) is added to the "
+                f"∂{wrap_name(out.name)}/∂{wrap_name(into.name)} ({fmt(s.local_grad)}) is added "
+                f"to the "
                 f"gradient of {into.name}, which becomes {fmt(s.grad_after)}.")
         if step == walk.last_step:
             text += " Done: every node now holds the derivative of the output with respect to it."
@@ -416,15 +418,6 @@ def _explanation(walk: Walkthrough, step: int) -> str:
     if not node.op:
         return f"{node.name} is a leaf: its value is given, nothing to compute."
     return f"{node.name} is computed from its inputs; its local derivatives are kept for later."
-
-
-def _wrap(name: str) -> str:
-    """Parenthesise names that are not one word, so ∂(x+y) reads unambiguously."""
-    return name if name.replace("_", "").isalnum() else f"({name})"
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _check_input_names(names: list[str], reserved) -> list[str]:

@@ -15,18 +15,19 @@ the linear output. Overflowing networks are drawn with × markers where values b
 
 from __future__ import annotations
 
-import functools
 import textwrap
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib import colormaps, ticker
-from matplotlib.transforms import ScaledTranslation, blended_transform_factory
+from matplotlib.transforms import blended_transform_factory
 
 from bpwidgets.core.activations import ACTIVATIONS
+from bpwidgets.core.caching import MB, remembered
 from bpwidgets.core.gradflow import gradient_flow
 from bpwidgets.core.init import INITS
-from bpwidgets.panels.base import LABEL_STYLE, Panel
+from bpwidgets.panels.axes_style import lean_axes
+from bpwidgets.panels.base import LABEL_STYLE, LOG_SLIDER_OPTIONS, SLIDER_OPTIONS, Panel
 from bpwidgets.panels.palette import HIGHLIGHT, NEUTRAL, OKABE_ITO, SEQUENTIAL_CMAP
 
 MAX_CURVES = 6  # density curves per histogram view: readable at depth 50
@@ -36,11 +37,12 @@ WEIGHT_GRAD_COLOUR = OKABE_ITO["orange"]
 SATURATION_COLOUR = OKABE_ITO["reddish_purple"]
 
 
-@functools.lru_cache(maxsize=32)
+@remembered(maxsize=32, max_bytes=64 * MB)
 def cached_flow(depth, width, activation, init, batch, seed, lr, steps):
     """The core's ``gradient_flow``, remembered: going back to a setting redraws at once.
 
-    Safe to share because a ``GradientFlow`` is frozen and deterministic for its arguments.
+    Safe to share: a ``GradientFlow`` is deterministic for its arguments, frozen, and its arrays
+    are made read-only by the shared-cache policy (``bpwidgets.core.caching``).
     """
     with np.errstate(all="ignore"):  # an exploding network is drawn, not warned about
         return gradient_flow(depth=depth, width=width, activation=activation, init=init,
@@ -94,18 +96,6 @@ def finite_or_nan(values) -> np.ndarray:
     return values
 
 
-def lean_axes(ax, nbins=5, label_drop=0.32) -> None:
-    """Few ticks and fixed label/title positions: text layout is most of a redraw's cost."""
-    ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins, integer=True))
-    if ax.get_yscale() == "linear":
-        ax.yaxis.set_major_locator(ticker.MaxNLocator(4))
-    inches = ax.figure.dpi_scale_trans
-    ax.xaxis.set_label_coords(0.5, 0, ax.transAxes + ScaledTranslation(0, -label_drop, inches))
-    ax.yaxis.set_label_coords(0, 0.5, ax.transAxes + ScaledTranslation(-0.55, 0, inches))
-    ax.title.set_y(1.0)
-    ax.tick_params(labelsize=8)
-
-
 class GradientFlowPanel(Panel):
     """Per-layer gradient norms, histograms and saturation of a deep MLP, with a verdict."""
 
@@ -113,15 +103,12 @@ class GradientFlowPanel(Panel):
     dpi = 90
 
     def __init__(self, *, hide=(), **state):
-        self._user_hidden = {hide} if isinstance(hide, str) else set(hide)
         self.flow = None
         super().__init__(self._make_controls(), hide=hide, state=state)
 
     @staticmethod
     def _make_controls() -> dict:
-        slider = {"style": LABEL_STYLE, "continuous_update": False}
-        log = {"base": 10, "style": LABEL_STYLE, "continuous_update": False,
-               "readout_format": ".3g"}
+        slider, log = SLIDER_OPTIONS, LOG_SLIDER_OPTIONS
         return {
             "depth": widgets.IntSlider(value=10, min=1, max=50, description="depth", **slider),
             "width": widgets.IntSlider(value=64, min=4, max=512, step=4, description="width",
@@ -198,7 +185,7 @@ class GradientFlowPanel(Panel):
         self.norms_legend = ax.legend(fontsize=7.5, loc="lower left", bbox_to_anchor=(0, 1.0),
                                       ncols=3, frameon=False, columnspacing=1.0,
                                       handlelength=1.8, borderaxespad=0.2)
-        lean_axes(ax, label_drop=0.3)
+        _lean_axes(ax, label_drop=0.3)
 
     def _setup_saturation(self, ax):
         self.saturation_bars = ax.stairs([0.0], [0.5, 1.5], fill=True, color=SATURATION_COLOUR,
@@ -209,7 +196,7 @@ class GradientFlowPanel(Panel):
         ax.set_xlabel("layer")
         self.saturation_note = ax.text(0.03, 0.96, "", transform=ax.transAxes, ha="left",
                                        va="top", fontsize=8, color=NEUTRAL)
-        lean_axes(ax, label_drop=0.3)
+        _lean_axes(ax, label_drop=0.3)
 
     @staticmethod
     def _setup_density(ax, title, xlabel):
@@ -219,19 +206,20 @@ class GradientFlowPanel(Panel):
         ax.set_title(title, fontsize=10, y=1.0)  # a fixed y spares measuring the tick labels
         ax.set_xlabel(xlabel)
         ax.set_ylabel("density")
-        lean_axes(ax)
+        _lean_axes(ax)
         ax.xaxis.set_major_locator(ticker.MaxNLocator(5))
         return curves
 
     # --- computation -----------------------------------------------------------------------
+    def sync_controls(self, changed) -> None:
+        """``std`` is shown only for the "normal" init; ``lr`` matters only with training steps."""
+        self.show_control("std", self.controls["init"].value == "normal")
+        self.controls["lr"].disabled = self.controls["steps"].value == 0
+
     def compute(self):
         """The core's gradient-flow statistics for the current controls."""
         state = self.state
-        normal = state["init"] == "normal"
-        std_shown = normal and "std" not in self._user_hidden
-        self.controls["std"].layout.display = None if std_shown else "none"
-        self.controls["lr"].disabled = state["steps"] == 0
-        init = state["std"] if normal else state["init"]
+        init = state["std"] if state["init"] == "normal" else state["init"]
         return cached_flow(state["depth"], state["width"], state["activation"], init,
                            state["batch"], state["seed"], state["lr"], state["steps"])
 
@@ -337,3 +325,9 @@ def _sentence(message: str) -> str:
     """The core's verdict as a sentence: capital first letter, final full stop."""
     message = message.strip()
     return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
+
+
+def _lean_axes(ax, label_drop=0.32) -> None:
+    """The shared lean axes with this panel's ticks: whole layer numbers, four y ticks."""
+    lean_axes(ax, ticker.MaxNLocator(5, integer=True), ticker.MaxNLocator(4),
+              label_drop=label_drop, label_left=0.55)

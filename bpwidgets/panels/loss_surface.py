@@ -11,107 +11,97 @@ Modes (control ``"mode"``):
 - ``"network_pca"``: the plane of the top two principal components of its training run, with
   the run drawn into it.
 
-Every number comes from :mod:`bpwidgets.core.toy_surfaces` and :mod:`bpwidgets.core.surface`;
-this module only draws. The expensive part (a network slice, training runs) is recomputed only
+Every number comes from :mod:`bpwidgets.core.landscapes` (built on
+:mod:`bpwidgets.core.toy_surfaces` and :mod:`bpwidgets.core.surface`); this module holds the table
+of modes (:data:`MODES`, one :class:`Mode` record each) and the panel, which only draws. The expensive part (a network slice, training runs) is recomputed only
 when its inputs change; moving the ``"step"`` slider or changing a toy trajectory only updates
 the artists.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib import colormaps, ticker
 from matplotlib.colors import BoundaryNorm
-from matplotlib.transforms import ScaledTranslation
 
-from bpwidgets.core.datasets import make_dataset
-from bpwidgets.core.mlp import MLP
-from bpwidgets.core.optim import OPTIMIZERS, make_optimizer
-from bpwidgets.core.surface import loss_line, loss_surface
-from bpwidgets.core.toy_surfaces import (
-    LinearRegression,
-    Quadratic,
-    Rosenbrock,
-    Saddle,
-    descent_path,
-    divergence_step,
+from bpwidgets.core.landscapes import (
+    Landscape,
+    Line,
+    Run,
+    current_point,
+    grid_landscape,
+    loss_at,
+    network_landscape,
+    network_line,
+    regression_data,
+    toy_line,
+    toy_runs,
+    train_network,
 )
-from bpwidgets.core.train import train
+from bpwidgets.core.optim import OPTIMIZERS
+from bpwidgets.core.toy_surfaces import LinearRegression, Quadratic, Rosenbrock, Saddle
+from bpwidgets.panels.axes_style import lean_axes, log_ticks, nice_locator
 from bpwidgets.panels.base import LABEL_STYLE, LOG_SLIDER_OPTIONS, SLIDER_OPTIONS, Panel
 from bpwidgets.panels.palette import HIGHLIGHT, LINE_CYCLE, NEUTRAL, OKABE_ITO, SEQUENTIAL_CMAP
 
+TOY_CONTROLS = ("start_x", "start_y")
+
+
+@dataclass(frozen=True)
+class Mode:
+    """One choice of the ``mode`` control: everything that differs between surfaces.
+
+    ``surface(lambda1, lambda2, angle)`` builds a toy surface (None: a network slice along
+    ``directions``); ``title(surface)`` and ``names`` label its picture; ``defaults`` are the
+    start, lr and steps set when the mode is chosen; ``controls`` are shown only in this mode.
+    """
+
+    label: str
+    defaults: dict
+    controls: tuple[str, ...]
+    surface: Callable | None = None
+    title: Callable = str
+    names: tuple[str, str] = ("w₁", "w₂")
+    directions: str | None = None
+
+
+def _constant(text: str) -> Callable:
+    return lambda surface: text
+
+
 MODES = {
-    "quadratic": "quadratic bowl",
-    "rosenbrock": "Rosenbrock valley",
-    "saddle": "saddle point",
-    "linear_regression": "linear regression on data",
-    "network_filter": "network: random filter-normalised plane",
-    "network_pca": "network: PCA plane of its training run",
+    "quadratic": Mode(
+        "quadratic bowl", {"start_x": -1.6, "start_y": 1.5, "lr": 0.15, "steps": 40},
+        (*TOY_CONTROLS, "lambda1", "lambda2", "angle"), Quadratic,
+        lambda s: f"Quadratic bowl, λ₁ = {s.lambda1:.3g}, λ₂ = {s.lambda2:.3g}"),
+    "rosenbrock": Mode(
+        "Rosenbrock valley", {"start_x": -1.5, "start_y": 2.0, "lr": 0.001, "steps": 300},
+        TOY_CONTROLS, lambda *_: Rosenbrock(), _constant("Rosenbrock (1 − x)² + 100 (y − x²)²")),
+    "saddle": Mode(
+        "saddle point", {"start_x": -1.8, "start_y": 0.02, "lr": 0.1, "steps": 60},
+        TOY_CONTROLS, lambda *_: Saddle(), _constant("Saddle ½(x² − y²)")),
+    "linear_regression": Mode(
+        "linear regression on data", {"start_x": -2.0, "start_y": 2.5, "lr": 0.1, "steps": 60},
+        TOY_CONTROLS, lambda *_: LinearRegression(*regression_data()),
+        _constant("MSE of w·x + b fitted to 40 points of sin x"), ("w", "b")),
+    "network_filter": Mode(
+        "network: random filter-normalised plane", {"lr": 0.5, "steps": 150},
+        ("resolution", "span"), directions="filter"),
+    "network_pca": Mode(
+        "network: PCA plane of its training run", {"lr": 0.5, "steps": 150},
+        ("resolution",), directions="pca"),
 }
-TOY_MODES = ("quadratic", "rosenbrock", "saddle", "linear_regression")
-NETWORK_MODES = ("network_filter", "network_pca")
+TOY_MODES = tuple(name for name, mode in MODES.items() if mode.surface is not None)
+# Controls shown only in some modes, in the order the panel lays them out.
+MODE_CONTROLS = tuple(dict.fromkeys(c for mode in MODES.values() for c in mode.controls))
 VIEWS = ("contour", "3d", "both")
 OPTIMIZER_COLOURS = dict(zip(OPTIMIZERS, LINE_CYCLE, strict=False))
 LEVELS = 16  # filled contour bands, log-spaced in (loss − min loss)
 MAX_STEPS = 300
-REGRESSION_POINTS = 40
-NETWORK_SIZES = (2, 8, 8, 1)  # the network whose loss is sliced: tanh hidden, sigmoid output
-NETWORK_DATA = {"name": "moons", "n": 200, "noise": 0.15}
-
-# Per mode: where a run starts and a learning rate that shows something, set when the mode changes.
-MODE_DEFAULTS = {
-    "quadratic": {"start_x": -1.6, "start_y": 1.5, "lr": 0.15, "steps": 40},
-    "rosenbrock": {"start_x": -1.5, "start_y": 2.0, "lr": 0.001, "steps": 300},
-    "saddle": {"start_x": -1.8, "start_y": 0.02, "lr": 0.1, "steps": 60},
-    "linear_regression": {"start_x": -2.0, "start_y": 2.5, "lr": 0.1, "steps": 60},
-    "network_filter": {"lr": 0.5, "steps": 150},
-    "network_pca": {"lr": 0.5, "steps": 150},
-}
-MODE_CONTROLS = {  # controls that only make sense in some modes
-    "lambda1": ("quadratic",),
-    "lambda2": ("quadratic",),
-    "angle": ("quadratic",),
-    "start_x": TOY_MODES,
-    "start_y": TOY_MODES,
-    "resolution": NETWORK_MODES,
-    "span": ("network_filter",),
-}
-
-
-@dataclass(frozen=True)
-class Landscape:
-    """The loss on a grid: ``values[j, i]`` at (xs[i], ys[j]), with axis names and a title."""
-
-    xs: np.ndarray
-    ys: np.ndarray
-    values: np.ndarray
-    xlabel: str
-    ylabel: str
-    title: str
-    divergence_lr: float | None = None  # 2/λ_max for quadratic surfaces
-    surface: object = None  # the core's ToySurface or Surface behind the grid
-
-
-@dataclass(frozen=True)
-class Run:
-    """One optimiser's run: its points in the plane (NaN where unknown) and its loss per step."""
-
-    optimizer: str
-    path: np.ndarray  # (steps + 1, 2)
-    losses: np.ndarray  # (steps + 1,)
-    diverged_at: int | None
-
-
-@dataclass(frozen=True)
-class Line:
-    """Loss along a straight line through parameter space."""
-
-    alphas: np.ndarray
-    values: np.ndarray
-    xlabel: str
 
 
 @dataclass(frozen=True)
@@ -125,109 +115,11 @@ class SurfaceData:
     note: str
 
 
-# --- pure functions of the controls ----------------------------------------------------------
-def toy_surface(mode: str, lambda1=1.0, lambda2=10.0, angle=0.0):
-    """The core's closed-form surface for a toy mode."""
-    if mode == "quadratic":
-        return Quadratic(lambda1, lambda2, angle)
-    if mode == "rosenbrock":
-        return Rosenbrock()
-    if mode == "saddle":
-        return Saddle()
-    return LinearRegression(*regression_data())
-
-
-def regression_data():
-    """The core's ``sine`` data set (40 points): a line fitted to it is linear regression."""
-    X, t = make_dataset("sine", n=REGRESSION_POINTS, noise=0.1, seed=0)
-    return X[:, 0], t
-
-
-def toy_landscape(mode: str, surface, resolution=81) -> Landscape:
-    """The toy surface on a grid covering its plot window."""
-    (x0, x1), (y0, y1) = surface.bounds
-    xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
-    names = ("w", "b") if mode == "linear_regression" else ("w₁", "w₂")
-    if mode == "quadratic":
-        title = f"Quadratic bowl, λ₁ = {surface.lambda1:.3g}, λ₂ = {surface.lambda2:.3g}"
-    else:
-        title = {
-            "rosenbrock": "Rosenbrock (1 − x)² + 100 (y − x²)²",
-            "saddle": "Saddle ½(x² − y²)",
-            "linear_regression": "MSE of w·x + b fitted to 40 points of sin x",
-        }[mode]
-    return Landscape(xs, ys, surface.grid(xs, ys), *names, title,
-                     getattr(surface, "divergence_lr", None), surface)
-
-
-def toy_runs(surface, start, optimizers, lr: float, steps: int) -> tuple:
-    """Each optimiser's descent path on a toy surface and the loss at every point."""
-    runs = []
-    for name in optimizers:
-        path = descent_path(surface, start, make_optimizer(name, lr), steps)
-        with np.errstate(invalid="ignore"):
-            losses = surface.value(path)
-        runs.append(Run(name, path, losses, divergence_step(path)))
-    return tuple(runs)
-
-
-def toy_line(surface, run: Run) -> Line:
-    """Loss along the straight line from a run's start (α = 0) to its last finite point (α = 1)."""
-    finite = run.path[np.isfinite(run.path).all(axis=1)]
-    start, end = finite[0], finite[-1]
-    alphas = np.linspace(-0.5, 1.5, 81)
-    values = surface.value(start + alphas[:, np.newaxis] * (end - start))
-    return Line(alphas, values, f"α   (0 = start, 1 = end of the {run.optimizer} run)")
-
-
-@dataclass(frozen=True)
-class NetworkRun:
-    """A small network trained on moons: the data, the nets before and after, the history."""
-
-    X: np.ndarray
-    Y: np.ndarray
-    initial: MLP
-    trained: MLP
-    history: object
-    optimizer: str
-
-
-def train_network(optimizer: str, lr: float, steps: int, seed: int = 0) -> NetworkRun:
-    """Train the 2-8-8-1 tanh network with full-batch ``optimizer`` for ``steps`` steps."""
-    X, y = make_dataset(**NETWORK_DATA, seed=seed)
-    Y = y.astype(np.float64)
-    initial = MLP(NETWORK_SIZES, activation="tanh", output_activation="sigmoid", seed=seed)
-    trained = initial.copy()
-    history = train(trained, X, Y, "bce", make_optimizer(optimizer, lr), epochs=steps)
-    return NetworkRun(X, Y, initial, trained, history, optimizer)
-
-
-def network_landscape(mode: str, run: NetworkRun, resolution: int, span: float, seed: int):
-    """The core's slice of the trained network's loss, as a Landscape, and the run in it."""
-    if mode == "network_pca":
-        surface = loss_surface(run.trained, run.X, run.Y, "bce", directions="pca",
-                               history=run.history, span=1.25, resolution=resolution)
-        share = surface.explained_variance
-        names = (f"PC1 ({share[0]:.0%} of the run)", f"PC2 ({share[1]:.0%})")
-        title = "Network loss on the PCA plane of its run"
-        path = surface.trajectory
-    else:
-        surface = loss_surface(run.trained, run.X, run.Y, "bce", directions="filter",
-                               span=span, resolution=resolution, seed=seed)
-        names = ("α  (filter-normalised d₁)", "β  (filter-normalised d₂)")
-        title = "Network loss around the trained weights"
-        path = np.full((len(run.history.snapshots), 2), np.nan)
-        path[-1] = 0.0  # only the trained network lies in this plane
-    landscape = Landscape(surface.alphas, surface.betas, surface.values, *names, title,
-                          None, surface)
-    losses = np.append(run.history.losses, surface.centre_loss)
-    return landscape, Run(run.optimizer, path, losses, None)
-
-
-def network_line(run: NetworkRun) -> Line:
-    """Loss along the straight line from the initial (α = 0) to the trained network (α = 1)."""
-    line = loss_line(run.initial, run.X, run.Y, "bce", other=run.trained, resolution=61)
-    return Line(line.alphas, line.values, "α   (0 = initial network, 1 = trained network)")
+def toy_landscape(mode: str, lambda1=1.0, lambda2=10.0, angle=0.0) -> Landscape:
+    """The toy ``mode``'s surface (the core's closed form) on a grid, titled."""
+    record = MODES[mode]
+    surface = record.surface(lambda1, lambda2, angle)
+    return grid_landscape(surface, record.title(surface), record.names)
 
 
 def log_levels(values, count=LEVELS) -> np.ndarray:
@@ -239,45 +131,6 @@ def log_levels(values, count=LEVELS) -> np.ndarray:
     return np.concatenate([[low], low + offsets])
 
 
-def lean_axes(ax, nbins=5) -> None:
-    """Few ticks and fixed label/title positions: text layout is most of a redraw's cost."""
-    nice = [1, 2, 2.5, 5, 10]
-    ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins, steps=nice))
-    ax.yaxis.set_major_locator(ticker.MaxNLocator(nbins, steps=nice))
-    inches = ax.figure.dpi_scale_trans
-    ax.xaxis.set_label_coords(0.5, 0, ax.transAxes + ScaledTranslation(0, -0.30, inches))
-    ax.yaxis.set_label_coords(0, 0.5, ax.transAxes + ScaledTranslation(-0.45, 0, inches))
-    ax.title.set_y(1.0)
-    ax.tick_params(labelsize=8)
-
-
-def log_ticks(axis, low: float, high: float) -> None:
-    """At most about six labelled ticks on a log axis: 1-2-5 or 1-3 steps over few decades."""
-    decades = np.log10(high / low)
-    if decades <= 3:
-        subs = (1.0, 2.0, 5.0) if decades <= 1.5 else (1.0, 3.0)
-        axis.set_major_locator(ticker.LogLocator(subs=subs))
-        axis.set_major_formatter(ticker.FormatStrFormatter("%g"))
-    else:
-        axis.set_major_locator(ticker.LogLocator(numticks=6))
-        axis.set_major_formatter(ticker.LogFormatterSciNotation())
-
-
-def current_point(run: Run, step: int):
-    """The run's point at ``step``: the last known point up to it (a diverged run stops early)."""
-    known = np.flatnonzero(np.isfinite(run.path).all(axis=1))
-    earlier = known[known <= step]
-    index = int(earlier[-1] if earlier.size else known[0])
-    return run.path[index], index
-
-
-def loss_at(run: Run, step: int):
-    """``(step, loss)`` of the run at ``step``, or at its last finite loss before it."""
-    finite = np.flatnonzero(np.isfinite(run.losses[: step + 1]))
-    index = int(finite[-1]) if finite.size else 0
-    return index, run.losses[index]
-
-
 # --- the panel -------------------------------------------------------------------------------
 class LossSurfacePanel(Panel):
     """Loss surfaces (contours and 3-D) with optimiser runs, a loss curve and a 1-D slice."""
@@ -287,26 +140,21 @@ class LossSurfacePanel(Panel):
 
     def __init__(self, *, hide=(), **state):
         mode = state.get("mode", "quadratic")
-        if mode in MODE_DEFAULTS:  # the mode's own start, lr and steps, unless given
-            defaults = {**MODE_DEFAULTS[mode], "step": state.get("steps", 0)}
+        if mode in MODES:  # the mode's own start, lr and steps, unless given
+            defaults = {**MODES[mode].defaults, "step": state.get("steps", 0)}
             defaults["step"] = defaults["step"] or defaults["steps"]
             state = {**defaults, **state}
-        self._user_hidden = {hide} if isinstance(hide, str) else set(hide)
         self._cache_key = None
         self._cache = None
         self._drawn_landscape = None
         self._last_steps = None
         self._contour = self._surface3d = None
         super().__init__(self._make_controls(), hide=hide, state=state)
-        # Mode defaults go in before the base class redraws: re-register its observer after ours.
-        mode = self.remove_control("mode")
-        mode.observe(self._apply_mode_defaults, names="value")
-        self.add_control("mode", mode)
 
     @staticmethod
     def _make_controls() -> dict:
         return {
-            "mode": widgets.Dropdown(options=[(label, name) for name, label in MODES.items()],
+            "mode": widgets.Dropdown(options=[(m.label, name) for name, m in MODES.items()],
                                      value="quadratic", description="surface", style=LABEL_STYLE),
             "view": widgets.ToggleButtons(options=VIEWS, value="contour", description="view",
                                           style={"button_width": "70px"}),
@@ -386,7 +234,7 @@ class LossSurfacePanel(Panel):
         self.ax_line.set_title("Loss along a straight line", fontsize=10, y=1.0)
         self.ax_line.set_ylabel("loss")
         for ax in (self.ax_contour, self.ax_loss, self.ax_line):
-            lean_axes(ax)
+            lean_axes(ax, nice_locator(), nice_locator())
         self.ax_3d.set_zlabel("loss", labelpad=0)
         self.ax_3d.tick_params(labelsize=7, pad=0)
         for axis in (self.ax_3d.xaxis, self.ax_3d.yaxis, self.ax_3d.zaxis):
@@ -394,22 +242,61 @@ class LossSurfacePanel(Panel):
         self.ax_3d.view_init(elev=35, azim=-60)
         self.ax_3d.computed_zorder = False  # keep the runs (zorder 3) in front of the surface
 
+    # --- controls that follow the state ----------------------------------------------------
+    def sync_controls(self, changed) -> None:
+        """A new mode's defaults, the controls of the mode, ``step`` within the run, lr's label."""
+        if "mode" in changed:
+            later = changed[changed.index("mode") + 1:]
+            self._apply_mode_defaults(self.controls["mode"].value, later)
+        self._follow_mode()
+        self._clamp_step(self.controls["steps"].value)
+        self._label_threshold()
+
+    def _apply_mode_defaults(self, mode: str, later) -> None:
+        """A new mode starts where it shows something: its own start, lr and number of steps.
+
+        Controls changed after the mode in the same update (``later``) keep their values; the
+        step goes to the end of the default run (the slider's range still being the old one).
+        """
+        defaults = {**MODES[mode].defaults, "step": MODES[mode].defaults["steps"]}
+        for name, value in defaults.items():
+            if name not in later:
+                self.controls[name].value = value
+
+    def _follow_mode(self) -> None:
+        """Show only the controls that matter in the current mode (and were not hidden)."""
+        shown = MODES[self.controls["mode"].value].controls
+        for name in MODE_CONTROLS:
+            self.show_control(name, name in shown)
+
+    def _clamp_step(self, steps: int) -> None:
+        """Let ``step`` range over 0 … steps; a step at the end of the run stays at the end."""
+        step = self.controls["step"]
+        at_end = step.value == self._last_steps
+        for name in ("step", "play"):
+            self.controls[name].max = steps
+        if at_end:
+            step.value = steps
+        self._last_steps = steps
+
+    def _label_threshold(self) -> None:
+        """lr's label names plain GD's divergence threshold 2/λ_max where the surface has one."""
+        threshold = None
+        if self.controls["mode"].value in TOY_MODES:
+            threshold = self._toy_landscape(self.state).divergence_lr
+        self.controls["lr"].description = (
+            "lr" if threshold is None else f"lr (GD diverges above 2/λmax = {threshold:.3g})")
+
     # --- computation -----------------------------------------------------------------------
     def compute(self) -> SurfaceData:
         """The landscape (cached), each optimiser's run and the 1-D slice for the current state."""
-        self._follow_mode()
         state = self.state
         optimizers = tuple(state["optimizer"])
         if not optimizers:
             raise ValueError(f"optimizer must select at least one of {', '.join(OPTIMIZERS)}; got none")
-        self._clamp_step(state["steps"])
-        state = self.state
         mode = state["mode"]
         if mode in TOY_MODES:
-            landscape = self._cached(("toy", mode, state["lambda1"], state["lambda2"],
-                                      state["angle"]),
-                                     lambda: toy_landscape(mode, toy_surface(
-                                         mode, state["lambda1"], state["lambda2"], state["angle"])))
+            landscape = self._toy_landscape(state)
             start = (state["start_x"], state["start_y"])
             runs = toy_runs(landscape.surface, start, optimizers, state["lr"], state["steps"])
             line = toy_line(landscape.surface, runs[0])
@@ -428,10 +315,18 @@ class LossSurfacePanel(Panel):
                 note += " The run itself is not in this random plane; ● marks the trained network."
         return SurfaceData(landscape, runs, line, state["step"], note.strip())
 
+    def _toy_landscape(self, state) -> Landscape:
+        """The toy mode's landscape for ``state`` (cached)."""
+        mode = state["mode"]
+        key = ("toy", mode, state["lambda1"], state["lambda2"], state["angle"])
+        return self._cached(key, lambda: toy_landscape(
+            mode, state["lambda1"], state["lambda2"], state["angle"]))
+
     @staticmethod
     def _network_slice(mode, optimizer, lr, steps, resolution, span):
         run = train_network(optimizer, lr, steps)
-        landscape, path_run = network_landscape(mode, run, resolution, span, seed=1)
+        landscape, path_run = network_landscape(MODES[mode].directions, run, resolution, span,
+                                                seed=1)
         return landscape, path_run, network_line(run)
 
     def _cached(self, key, build):
@@ -440,33 +335,6 @@ class LossSurfacePanel(Panel):
             self._cache = build()
             self._cache_key = key
         return self._cache
-
-    def _apply_mode_defaults(self, change) -> None:
-        """A new mode starts where it shows something: its own start, lr and number of steps.
-
-        Values set after the mode inside the same ``hold()`` win over these defaults.
-        """
-        with self.hold():
-            for name, value in MODE_DEFAULTS[change["new"]].items():
-                self.controls[name].value = value
-            self.controls["step"].value = self.controls["steps"].value  # the whole run
-
-    def _follow_mode(self) -> None:
-        """Show only the controls that matter in the current mode (and were not hidden)."""
-        mode = self.controls["mode"].value
-        for name, modes in MODE_CONTROLS.items():
-            shown = mode in modes and name not in self._user_hidden
-            self.controls[name].layout.display = None if shown else "none"
-
-    def _clamp_step(self, steps: int) -> None:
-        """Let ``step`` range over 0 … steps; a step at the end of the run stays at the end."""
-        step = self.controls["step"]
-        at_end = step.value == self._last_steps
-        for name in ("step", "play"):
-            self.controls[name].max = steps
-        if at_end:
-            step.value = steps
-        self._last_steps = steps
 
     # --- drawing ---------------------------------------------------------------------------
     def draw(self, data: SurfaceData) -> None:

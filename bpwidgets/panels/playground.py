@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 from matplotlib import colormaps, ticker
-from matplotlib.transforms import ScaledTranslation
 
 from bpwidgets.core.activations import ACTIVATIONS
 from bpwidgets.core.datasets import make_dataset, train_test_split
@@ -27,8 +26,8 @@ from bpwidgets.core.mlp import MLP
 from bpwidgets.core.optim import OPTIMIZERS, make_optimizer
 from bpwidgets.core.train import train
 from bpwidgets.core.validate import check_positive_int
+from bpwidgets.panels.axes_style import lean_axes, log_ticks, nice_locator
 from bpwidgets.panels.base import LABEL_STYLE, LOG_SLIDER_OPTIONS, SLIDER_OPTIONS, Panel
-from bpwidgets.panels.loss_surface import log_ticks
 from bpwidgets.panels.palette import DIVERGING_CMAP, NEUTRAL, OKABE_ITO
 
 DATASETS = ("moons", "circles", "spiral", "xor", "blobs")  # the two-class sets of the core
@@ -225,13 +224,17 @@ class PlaygroundPanel(Panel):
         self.ax_gradients.set_title("‖∂L/∂Wˡ‖ per layer, on the training set", fontsize=10)
         self.ax_gradients.set_xlabel("layer (input → output)")
         for ax in (self.ax_decision, self.ax_loss, self.ax_gradients):
-            _lean_axes(ax)
+            lean_axes(ax, nice_locator(integer=True), nice_locator())
+            ax.title.set_color(NEUTRAL)
 
     # --- computation -----------------------------------------------------------------------
-    def compute(self) -> Picture:
-        """Evaluate the current network: decision grid, losses so far, accuracy, gradients."""
+    def sync_controls(self, changed) -> None:
+        """A change of data or architecture starts a new network (its training curves at 0)."""
         if self._setup_key != self._current_setup():
             self._start()
+
+    def compute(self) -> Picture:
+        """Evaluate the current network: decision grid, losses so far, accuracy, gradients."""
         x0, x1, y0, y1 = self.window
         xs, ys = np.linspace(x0, x1, GRID), np.linspace(y0, y1, GRID)
         grid = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
@@ -307,17 +310,3 @@ class PlaygroundPanel(Panel):
             f"(circles) and test (triangles) points, the loss per step and the gradient norm "
             f"per layer. {self.caption_text}"
         )
-
-
-def _lean_axes(ax) -> None:
-    """Few ticks and fixed label/title positions: text layout is most of a redraw's cost."""
-    nice = [1, 2, 2.5, 5, 10]
-    ax.xaxis.set_major_locator(ticker.MaxNLocator(5, steps=nice, integer=True))
-    if ax.get_yscale() == "linear":
-        ax.yaxis.set_major_locator(ticker.MaxNLocator(5, steps=nice))
-    inches = ax.figure.dpi_scale_trans
-    ax.xaxis.set_label_coords(0.5, 0, ax.transAxes + ScaledTranslation(0, -0.3, inches))
-    ax.yaxis.set_label_coords(0, 0.5, ax.transAxes + ScaledTranslation(-0.45, 0, inches))
-    ax.title.set_y(1.0)
-    ax.tick_params(labelsize=8)
-    ax.title.set_color(NEUTRAL)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 
@@ -12,6 +11,8 @@ import pytest
 from bpwidgets import cli
 from bpwidgets.embed import ExportTooLarge, export_grid, page_widget, render_frames, to_html
 from bpwidgets.panels.chain_rule import ChainRulePanel
+
+from .pictures import shown_png
 
 
 @pytest.fixture()
@@ -102,33 +103,40 @@ def test_cli_export_writes_a_page(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--state", "[1]"], "--state must be a JSON object"),
+    (["--state", "[1]"], "argument --state: expects a JSON object such as '{\"x\": 1}'; got a JSON list"),
     (["--state", "{nope"], "Expecting property name"),
-    (["--grid", "step"], "--grid must look like NAME=V1,V2"),
+    (["--state", '{"x": "abc"}'], "--state expects values chain_rule accepts; got {\"x\": \"abc\"}"),
+    (["--grid", "step"], "argument --grid: expects NAME=V1,V2,...; got 'step'"),
     (["--grid", "stp=1,2"], "unknown control 'stp'"),
+    (["--grid", "step=abc"], "grid['step'] values must be whole numbers from 0 to 9 (the "
+                             "control's range); got 'abc'"),
+    (["--grid", "step=-5,1000"], "from 0 to 9 (the control's range); got -5, 1000"),
+    (["--grid", "expression=x,y"], "cannot precompute a grid over 'expression'"),
     (["--max-mb", "0.01"], "over the cap"),
+    (["--max-mb", "inf"], "argument --max-mb: expects a finite number > 0; got 'inf'"),
+    (["--max-mb", "nan"], "argument --max-mb: expects a finite number > 0; got 'nan'"),
+    (["--max-frames", "2"], "the grid needs 10 frames (10 step), over the cap of 2"),
+    (["--max-frames", "0"], "argument --max-frames: expects a whole number >= 1; got '0'"),
+    (["--html-manager", "x"], "--html-manager expects --self-contained beside it; got it alone"),
+    (["--self-contained", "--embed-url", "a.js"], "not allowed with argument"),
 ])
-def test_cli_export_usage_errors_exit_2(tmp_path, capsys, args, message):
-    status = cli.main(["export", "chain_rule", "-o", str(tmp_path / "x.html"), *args])
-    assert status == 2
-    assert message in capsys.readouterr().err
+def test_cli_export_usage_errors_exit_2_with_one_line(tmp_path, capsys, args, message):
+    status = run_cli(["export", "chain_rule", "-o", str(tmp_path / "x.html"), *args])
+    err = capsys.readouterr().err
+    assert status == 2 and message in err
+    assert err.count("\n") == 1 and err.startswith("bpwidgets export: error: "), err
+    assert not (tmp_path / "x.html").exists()
+
+
+def run_cli(args: list[str]) -> int:
+    """The exit status of ``bpwidgets ARGS`` (argparse's own errors exit through SystemExit)."""
+    try:
+        return cli.main(args)
+    except SystemExit as exit_info:
+        return exit_info.code
 
 
 # --- in the browser ------------------------------------------------------------------------
-
-def shown_png(page) -> bytes:
-    """The bytes of the one figure image the page currently shows."""
-    page.wait_for_function("document.querySelectorAll('.widget-image').length === 1 && "
-                           "document.querySelector('.widget-image').naturalWidth > 0")
-    data = page.evaluate("""async () => {
-        const img = document.querySelector('.widget-image');
-        const buffer = await (await fetch(img.src)).arrayBuffer();
-        let binary = '';
-        new Uint8Array(buffer).forEach(b => binary += String.fromCharCode(b));
-        return btoa(binary);
-    }""")
-    return base64.b64decode(data)
-
 
 @pytest.mark.e2e
 def test_exported_stepper_walks_every_step_offline(circuit, site, offline_page):
@@ -200,8 +208,9 @@ def test_docs_embed_pages_exist_for_every_panel(repo_root):
         assert widget_state(text), name
 
 
-def test_cli_default_cap_is_the_exporter_default():
-    from bpwidgets.embed import DEFAULT_MAX_BYTES
+def test_cli_default_caps_are_the_exporter_defaults():
+    from bpwidgets.embed import DEFAULT_MAX_BYTES, DEFAULT_MAX_FRAMES
+    from bpwidgets.export_command import DEFAULT_MAX_FRAMES as CLI_MAX_FRAMES
     from bpwidgets.export_command import DEFAULT_MAX_MB
 
-    assert DEFAULT_MAX_MB * 1e6 == DEFAULT_MAX_BYTES
+    assert DEFAULT_MAX_MB * 1e6 == DEFAULT_MAX_BYTES and CLI_MAX_FRAMES == DEFAULT_MAX_FRAMES

@@ -78,7 +78,8 @@ def _bound_names(tree) -> set[str]:
 def _is_reference_call(node) -> bool:
     """True for ``references.something(...)``."""
     return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-            and isinstance(node.func.value, ast.Name) and node.func.value.id == "references")
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id.startswith("references"))
 
 
 def _is_literal(node) -> bool:

@@ -132,6 +132,11 @@ PLANTED_MISTAKES = [
     # Every later exercise of lesson 06 trains with forward_backward, so they all fail with it.
     ("06_train_end_to_end", 'dA = (dZ @ params["W2"].T) * (1.0 - hidden**2)',
      'dA = dZ @ params["W2"].T', "ex_forward_backward_tests", "W1 is wrong", False),
+    # `=` instead of `+=` in __add__: the bias of every neuron is added once per data point,
+    # so training goes wrong too.
+    ("07_build_your_own_autograd", "self.grad += out.grad\n            other.grad += out.grad",
+     "self.grad = out.grad\n            other.grad = out.grad", "ex_value_reuse_tests",
+     "`self.grad += ...`", False),
 ]
 
 

@@ -274,3 +274,81 @@ def test_sprite_glyph_cache_draws_exactly_what_agg_draws_and_reuses_glyphs():
     plain.canvas.draw()
     assert np.array_equal(np.asarray(sprites.canvas.buffer_rgba()),
                           np.asarray(plain.canvas.buffer_rgba()))
+
+
+class LinkedPanel(SquarePanel):
+    """SquarePanel whose ``grid`` control is shown only for positive x, via sync_controls."""
+
+    def __init__(self, **kwargs):
+        self.order, self.changes = [], []
+        super().__init__(**kwargs)
+
+    def sync_controls(self, changed):
+        self.order.append("sync")
+        self.changes.append(changed)
+        self.show_control("grid", self.controls["x"].value > 0)
+        self.controls["x"].max = 3.0  # a control change inside the update: no second update
+
+    def compute(self):
+        self.order.append("compute")
+        return super().compute()
+
+
+def test_sync_controls_runs_before_compute_with_the_changed_names_in_order():
+    panel = LinkedPanel()
+    assert panel.order == ["sync", "compute"] and panel.changes == [()]
+    with panel.hold():
+        panel.controls["colour"].value = "orange"
+        panel.controls["x"].value = -1.0
+        panel.controls["colour"].value = "blue"
+    assert panel.changes[-1] == ("x", "colour")
+    assert panel.order == ["sync", "compute"] * 2 and panel.computations == 2
+    assert panel.controls["grid"].layout.display == "none"
+    panel.controls["x"].value = 2.0
+    assert panel.controls["grid"].layout.display is None
+
+
+def test_show_control_keeps_a_control_hidden_by_the_caller():
+    panel = LinkedPanel(hide=["grid"])
+    panel.controls["x"].value = 2.0
+    assert panel.controls["grid"].layout.display == "none"
+    assert panel.error == ""
+
+
+def _control_traits(panel) -> dict:
+    return {name: (repr(getattr(w, "value", None)), getattr(w, "min", None),
+                   getattr(w, "max", None), getattr(w, "description", None),
+                   getattr(w, "disabled", None), w.layout.display)
+            for name, w in panel.controls.items()}
+
+
+@pytest.mark.parametrize("name, make, change", [
+    ("chain_rule", lambda p: p.ChainRulePanel("x * y", x=2, y=3),
+     {"expression": "tanh(a) + a * b"}),
+    ("network", lambda p: p.NetworkPanel(), {"steps": 2}),
+    ("gradient_flow", lambda p: p.GradientFlowPanel(depth=3, width=8, batch=8),
+     {"init": "normal", "steps": 2}),
+    ("loss_surface", lambda p: p.LossSurfacePanel(), {"mode": "rosenbrock", "steps": 30}),
+    ("playground", lambda p: p.PlaygroundPanel(), {"layers": 1, "dataset": "xor"}),
+])
+def test_compute_and_draw_leave_every_control_as_sync_controls_left_it(name, make, change):
+    """The life cycle's contract: only sync_controls changes controls; compute/draw only read."""
+    import bpwidgets.panels as panels
+
+    panel = make(panels)
+    seen = []
+    compute, draw = panel.compute, panel.draw
+
+    def checked_compute():
+        seen.append(_control_traits(panel))
+        return compute()
+
+    def checked_draw(data):
+        draw(data)
+        assert _control_traits(panel) == seen[-1], f"{name}: compute/draw changed a control"
+
+    panel.compute, panel.draw = checked_compute, checked_draw
+    for control, value in change.items():
+        panel.controls[control].value = value
+        assert panel.error == ""
+    assert len(seen) == len(change)
