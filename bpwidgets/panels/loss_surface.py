@@ -244,13 +244,12 @@ class LossSurfacePanel(Panel):
 
     # --- controls that follow the state ----------------------------------------------------
     def sync_controls(self, changed) -> None:
-        """A new mode's defaults, the controls of the mode, ``step`` within the run, lr's label."""
+        """A new mode's defaults, the controls of the mode, ``step`` within the run."""
         if "mode" in changed:
             later = changed[changed.index("mode") + 1:]
             self._apply_mode_defaults(self.controls["mode"].value, later)
         self._follow_mode()
         self._clamp_step(self.controls["steps"].value)
-        self._label_threshold()
 
     def _apply_mode_defaults(self, mode: str, later) -> None:
         """A new mode starts where it shows something: its own start, lr and number of steps.
@@ -278,14 +277,6 @@ class LossSurfacePanel(Panel):
         if at_end:
             step.value = steps
         self._last_steps = steps
-
-    def _label_threshold(self) -> None:
-        """lr's label names plain GD's divergence threshold 2/λ_max where the surface has one."""
-        threshold = None
-        if self.controls["mode"].value in TOY_MODES:
-            threshold = self._toy_landscape(self.state).divergence_lr
-        self.controls["lr"].description = (
-            "lr" if threshold is None else f"lr (GD diverges above 2/λmax = {threshold:.3g})")
 
     # --- computation -----------------------------------------------------------------------
     def compute(self) -> SurfaceData:
