@@ -140,6 +140,11 @@ def c1_violations(source: str) -> list[str]:
             problems.append(f"line {node.lineno}: computes an expectation ({node.attr})")
         if isinstance(node, ast.Call) and _check_name(node):
             checks.append(node)
+        elif isinstance(node, (ast.FunctionDef, ast.Call)):
+            called = node.name if isinstance(node, ast.FunctionDef) else (
+                getattr(node.func, "id", None) or getattr(node.func, "attr", ""))
+            if called.startswith("check_"):  # the grader withholds every check_* call's arguments
+                problems.append(f"line {node.lineno}: {called} is named like a check but is not one")
         if _is_reference_call(node):
             call = parents.get(node)
             if isinstance(call, ast.keyword):
@@ -180,6 +185,8 @@ def test_the_c1_lint_catches_answers_computed_in_a_test_cell():
     assert c1_violations("assert answer == 'A'\n")
     assert c1_violations("from bpwidgets.grading import references\n"
                          "e = references.f(2)\ncheck_scalar('f', lambda: f(2), 1.0)\n")
+    assert c1_violations("def check_case(seed):\n    check_scalar('f', lambda: f(seed), 1.0)\n\n"
+                         "check_case(seed=0)\n")
     assert c1_violations("def helper():\n    return student(1)\n\n"
                          "check_scalar('f', lambda: 1.0, 1.0)\nhelper()\n")
     assert not c1_violations(
