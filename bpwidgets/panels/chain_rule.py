@@ -101,7 +101,7 @@ def forward_text(layout: GraphLayout, k: int) -> str:
     numbers = [fmt(value.parents[0].data), *(fmt_operand(p.data) for p in value.parents[1:])]
     if len(names) == 2:
         symbol = {"*": "·"}.get(node.op, node.op)
-        symbolic = f"{names[0]} {symbol} {names[1]}"
+        symbolic = f"{wrap_name(names[0])} {symbol} {wrap_name(names[1])}"  # f = (x+y) · z
         numeric = f"{numbers[0]} {symbol} {numbers[1]}"
     elif node.op.startswith("**"):
         symbolic, numeric = f"{names[0]}{node.op}", f"{numbers[0]}{node.op}"

@@ -245,13 +245,12 @@ class LossSurfacePanel(Panel):
 
     # --- controls that follow the state ----------------------------------------------------
     def sync_controls(self, changed) -> None:
-        """A new mode's defaults, the controls of the mode, ``step`` within the run, lr's label."""
+        """A new mode's defaults, the controls of the mode, ``step`` within the run."""
         if "mode" in changed:
             later = changed[changed.index("mode") + 1:]
             self._apply_mode_defaults(self.controls["mode"].value, later)
         self._follow_mode()
         self._clamp_step(self.controls["steps"].value)
-        self._label_threshold()
 
     def _apply_mode_defaults(self, mode: str, later) -> None:
         """A new mode starts where it shows something: its own start, lr and number of steps.
@@ -279,14 +278,6 @@ class LossSurfacePanel(Panel):
         if at_end:
             step.value = steps
         self._last_steps = steps
-
-    def _label_threshold(self) -> None:
-        """lr's label names plain GD's divergence threshold 2/λ_max where the surface has one."""
-        threshold = None
-        if self.controls["mode"].value in TOY_MODES:
-            threshold = self._toy_landscape(self.state).divergence_lr
-        self.controls["lr"].description = (
-            "lr" if threshold is None else f"lr (GD diverges above 2/λmax = {threshold:.3g})")
 
     # --- computation -----------------------------------------------------------------------
     def compute(self) -> SurfaceData:
@@ -480,6 +471,7 @@ class LossSurfacePanel(Panel):
         self._show_threshold(data)
 
     def _show_threshold(self, data: SurfaceData) -> None:
+        # Said in the loss plot's title, not in the lr label: a long label squeezes the slider.
         threshold = data.landscape.divergence_lr
         title = self.ax_loss.title
         if threshold is None:
