@@ -4,7 +4,8 @@
 call ``root.backward()`` and read ``.grad`` on every node. Each op stores its *local*
 derivatives (∂out/∂operand, one per operand) when it runs forward; ``backward`` then applies
 the chain rule ``operand.grad += local · out.grad`` and returns those steps as a ledger of
-``ChainRuleStep`` records that panels and lessons display.
+``ChainRuleStep`` records that panels and lessons display. A step's text keeps the running
+total (``a.grad``, summed over every path) apart from the local derivative (``∂c/∂a``).
 
     >>> a, b = Value(2.0, "a"), Value(-3.0, "b")
     >>> c = a * b
@@ -12,7 +13,7 @@ the chain rule ``operand.grad += local · out.grad`` and returns those steps as 
     >>> a.grad, b.grad
     (-3.0, 2.0)
     >>> steps[0].text
-    '∂L/∂a += ∂L/∂L · ∂L/∂a = 1 · (-3) = -3'
+    'a.grad += L.grad · ∂L/∂a = 1 · (-3) = -3'
 
 Naming (used in ``ChainRuleStep.text`` and by ``graph_layout``): a node is shown by its
 ``label``; an unlabelled root is ``L``; other unlabelled nodes are ``v<k>`` and unlabelled
@@ -229,16 +230,17 @@ class ChainRuleStep:
 
     @property
     def text(self) -> str:
-        """The step as a formula with numbers, e.g. ``∂L/∂a += ∂L/∂c · ∂c/∂a = -2 · 3 = -6``."""
-        root, out, node = (self._name(n) for n in (self._root(), self.output, self.input))
+        """The step with numbers, e.g. ``a.grad += c.grad · ∂c/∂a = -2 · 3 = -6``.
+
+        ``x.grad`` is the running total ∂root/∂x (it adds up over every path); ``∂c/∂a`` is the
+        local derivative of one operation — two different things, written differently.
+        """
+        out, node = (self._name(n) for n in (self.output, self.input))
         return (
-            f"∂{root}/∂{node} += ∂{root}/∂{out} · ∂{out}/∂{node} = "
+            f"{node}.grad += {out}.grad · ∂{out}/∂{node} = "
             f"{format_number(self.upstream_grad)} · {format_operand(self.local_grad)} = "
             f"{format_number(self.contribution)}"
         )
-
-    def _root(self) -> Value | None:
-        return self.names.root if self.names is not None else None
 
     def _name(self, node: Value | None) -> str:
         if self.names is None:  # a step built by hand, outside any backward pass

@@ -22,8 +22,10 @@ import tempfile
 import warnings
 from pathlib import Path
 
+from bpwidgets.lessons import SOURCE_DIR
+
 COURSE_ID = "bpwidgets"
-DEFAULT_SOURCE = Path("notebooks/source")
+DEFAULT_SOURCE = SOURCE_DIR  # the instructor sources shipped with the package
 # nbgrader stamps every new gradebook by running `alembic` in a subprocess (~2 s); one empty
 # gradebook is made per process and copied into every course instead.
 _empty_gradebook: bytes | None = None

@@ -324,6 +324,11 @@ def _raiser(data: dict):
 _MODE: contextvars.ContextVar = contextvars.ContextVar("bpwidgets_check_mode", default=None)
 
 
+def mode_active() -> bool:
+    """True while checks record (sandbox) or decide (grader) instead of running normally."""
+    return _MODE.get() is not None
+
+
 def trusted_check(check):
     """Decorate a ``check_*(name, student, ...)``: normal, recording or deciding, by the mode set."""
 

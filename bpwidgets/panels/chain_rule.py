@@ -101,7 +101,7 @@ def forward_text(layout: GraphLayout, k: int) -> str:
     numbers = [fmt(value.parents[0].data), *(fmt_operand(p.data) for p in value.parents[1:])]
     if len(names) == 2:
         symbol = {"*": "·"}.get(node.op, node.op)
-        symbolic = f"{names[0]} {symbol} {names[1]}"
+        symbolic = f"{wrap_name(names[0])} {symbol} {wrap_name(names[1])}"  # f = (x+y) · z
         numeric = f"{numbers[0]} {symbol} {numbers[1]}"
     elif node.op.startswith("**"):
         symbolic, numeric = f"{names[0]}{node.op}", f"{numbers[0]}{node.op}"
@@ -216,8 +216,11 @@ class ChainRulePanel(QuizMixin, Panel):
 
     @property
     def formula(self) -> str:
-        """The formula shown for the current step."""
-        return self._formula(self._walk, self.controls["step"].value)
+        """The formula shown for the current step (a quiz's question marks included)."""
+        walk, step = self._walk, self.controls["step"].value
+        if self.quiz is not None:
+            return self.quiz.masked_formula(walk, step, self._formula(walk, step))
+        return self._formula(walk, step)
 
     def sync_controls(self, changed) -> None:
         """One input control per name of the expression; the step slider over the new graph."""

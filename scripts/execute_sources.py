@@ -2,8 +2,8 @@
 
 Run it after editing a lesson, then regenerate the student copies with ``bpwidgets release``:
 
-    python notebooks/authoring/execute_sources.py            # every notebooks/source/*.ipynb
-    python notebooks/authoring/execute_sources.py 02 03      # lessons whose name starts so
+    python scripts/execute_sources.py            # every bpwidgets/lessons/source/*.ipynb
+    python scripts/execute_sources.py 02 03      # lessons whose name starts so
 
 Outputs are stored so ``pytest --nbval`` can compare a fresh run against them. Widget state is
 not stored (panels carry a PNG fallback instead) and neither are per-cell timestamps, so
@@ -11,7 +11,7 @@ re-running an unchanged lesson changes nothing but the timing-dependent outputs.
 the way the test suite does (``tests/notebooks/test_nbval.py``):
 
     python -m pytest --nbval --nbval-current-env \
-        --nbval-sanitize-with tests/notebooks/nbval_sanitize.cfg notebooks/source/02_*.ipynb
+        --nbval-sanitize-with tests/notebooks/nbval_sanitize.cfg bpwidgets/lessons/source/02_*.ipynb
 
 Cells tagged ``raises-exception`` (exercises and their feedback) fail in the student copies
 until solved; cells tagged ``nbval-ignore-output`` show panels, whose descriptions belong to the
@@ -27,7 +27,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-SOURCE_DIR = Path(__file__).resolve().parent.parent / "source"
+SOURCE_DIR = Path(__file__).resolve().parent.parent / "bpwidgets" / "lessons" / "source"
 CELL_TIMEOUT = 120  # seconds; a lesson should take a few seconds in total
 
 
