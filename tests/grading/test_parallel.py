@@ -257,7 +257,7 @@ def fakes(folder: Path, contents: list[str]) -> list[Path]:
 
 
 def test_results_keep_input_order_when_they_finish_out_of_order(tmp_path):
-    paths = fakes(tmp_path, ["1.0,1", "0.0,2", "0.3,3", "0.0,4"])
+    paths = fakes(tmp_path, ["0.0,1", "1.0,2", "0.3,3", "0.0,4"])
     finished = []
     results = grade_in_processes(paths, fake_grade, 2, lambda i, r: finished.append(i))
     assert [r.score for r in results] == [1.0, 2.0, 3.0, 4.0]
@@ -329,7 +329,7 @@ def test_terminal_progress_is_a_bar_redrawn_in_place():
     progress.close()
     text = stream.getvalue()
     assert text.startswith("\r[############............] 1/2 done, 0 not graded, ETA 0:05")
-    assert text.endswith("\n1 graded in 0:08\n")
+    assert text.endswith("\n1 done in 0:08, 0 not graded\n")
 
 
 def test_clock_text_shows_minutes_and_hours():

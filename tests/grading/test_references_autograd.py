@@ -34,15 +34,17 @@ def test_case_gradients_of_leaves_match_central_differences(case):
     grads = case_gradients(case.name)
     leaves = [k for k, (_, node) in enumerate(nodes) if not node.op]
     for order, k in enumerate(leaves):  # the builds create leaves first, in this order
-        numeric = (root_with_leaf_nudged(case, order, H)
-                   - root_with_leaf_nudged(case, order, -H)) / (2 * H)
+        numeric = (
+            root_with_leaf_nudged(case, order, H) - root_with_leaf_nudged(case, order, -H)
+        ) / (2 * H)
         assert grads[k] == pytest.approx(numeric, rel=1e-6, abs=1e-8), nodes[k][0]
 
 
 def test_a_right_class_gives_the_reference_gradients_and_a_wrong_one_its_diagnosis():
     for case in CASES:
         assert autograd_gradients(CorrectValue, case.name) == pytest.approx(
-            case_gradients(case.name))
+            case_gradients(case.name)
+        )
     with pytest.raises(AutogradBug, match=r"\+="):
         autograd_gradients(BUGGY["assign_not_accumulate"], "reuse")
     with pytest.raises(ValueError, match="case must be one of"):

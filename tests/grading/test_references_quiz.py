@@ -13,8 +13,9 @@ CIRCUIT = {"x": -2.0, "y": 5.0, "z": -4.0}
 
 def test_references_list_the_quiz_answers_in_the_panels_order():
     panel = ChainRulePanel("(x + y) * z", quiz=True, **CIRCUIT)
-    assert [chain_rule_answer("(x + y) * z", k, **CIRCUIT) for k in range(8)] == \
-        [q.expected for q in panel.quiz.questions]
+    assert [chain_rule_answer("(x + y) * z", k, **CIRCUIT) for k in range(8)] == [
+        q.expected for q in panel.quiz.questions
+    ]
     network = NetworkPanel(quiz=True)
     assert [mazur_answer(k) for k in range(12)] == [q.expected for q in network.quiz.questions]
     # Mazur's article: δ_o1 = 0.138498562, ∂E/∂w5 = 0.082167041, ∂E/∂w1 = 0.000438568.
