@@ -140,7 +140,8 @@ def _run_plan(notebook, lesson) -> tuple[list[tuple[str, str | None]], set[str]]
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        meta = cell.metadata.get("nbgrader")
+        grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
         if isinstance(grade_id, str) and grade_id not in used and grade_id in lesson.tests:
             used.add(grade_id)
             plan.append((lesson.tests[grade_id].kernel_code, grade_id))
@@ -167,9 +168,6 @@ def _execute(
     """Run the planned cells in one executor; return {test grade_id: (records, missing reason)}."""
     from bpwidgets.grading.sandbox_session import ExecutorSession, SessionOver
 
-    outcomes: dict[str, tuple[list, str]] = {}
-    deadline = time.monotonic() + options.submission_timeout
-    stopped = None
     # sandboxed, the scratch folder is the sandbox's own tmpfs: nothing of it ever reaches the disk
     scratch_dir = (
         contextlib.nullcontext()
@@ -184,29 +182,37 @@ def _execute(
                 scratch=Path(scratch) if scratch else None,
                 settings=options.executor_settings(sandboxed),
                 timeout=options.timeout,
-                deadline=deadline,
+                deadline=time.monotonic() + options.submission_timeout,
             )
         except SessionOver as over:
-            stopped = f"not run: {over}"
-            session = None
-        with session or contextlib.nullcontext():
-            for index, (code, grade_id) in enumerate(plan):
-                if stopped is not None:
-                    if grade_id is not None:
-                        outcomes[grade_id] = ([], stopped)
-                    continue
-                try:
-                    reply = session.run(code, test=grade_id is not None)
-                except SessionOver as over:
-                    stopped = f"not run: {over} (in code cell {index + 1})"
-                    if grade_id is not None:
-                        outcomes[grade_id] = ([], f"{over}")
-                    continue
-                if grade_id is not None:
-                    outcomes[grade_id] = (
-                        reply.records,
-                        _missing_reason(reply.status, reply.error, options.timeout),
-                    )
+            return {grade_id: ([], f"not run: {over}") for _, grade_id in plan if grade_id}
+        with session:
+            return _run_cells(session, plan, options.timeout)
+
+
+def _run_cells(session, plan, timeout: float) -> dict[str, tuple[list, str]]:
+    """Send the cells one by one; once the session is over, the rest are 'not run: <why>'."""
+    from bpwidgets.grading.sandbox_session import SessionOver
+
+    outcomes: dict[str, tuple[list, str]] = {}
+    stopped = None
+    for index, (code, grade_id) in enumerate(plan):
+        if stopped is not None:
+            if grade_id is not None:
+                outcomes[grade_id] = ([], stopped)
+            continue
+        try:
+            reply = session.run(code, test=grade_id is not None)
+        except SessionOver as over:
+            stopped = f"not run: {over} (in code cell {index + 1})"
+            if grade_id is not None:
+                outcomes[grade_id] = ([], str(over))
+            continue
+        if grade_id is not None:
+            outcomes[grade_id] = (
+                reply.records,
+                _missing_reason(reply.status, reply.error, timeout),
+            )
     return outcomes
 
 
@@ -246,7 +252,7 @@ def _grade_notebook(path, notebook, lesson_id, source_dir, options, sandboxed) -
     except Exception as error:
         raise SubmissionError(f"lesson source {source} could not be read: {error}") from None
     plan, present = _run_plan(notebook, lesson)
-    if sum(1 for _ in plan) > MAX_CODE_CELLS:
+    if len(plan) > MAX_CODE_CELLS:
         raise SubmissionError(f"too many code cells ({len(plan)}; the limit is {MAX_CODE_CELLS})")
     outcomes = _execute(plan, options, Path(source_dir), sandboxed)
     items = []

@@ -43,13 +43,16 @@ HIDDEN_MARKERS = [
 PACKAGE = Path(bpwidgets.__file__).resolve().parent
 
 
+VOLATILE = {"__pycache__", ".git", ".venv", ".venv-ci", ".pytest_cache", ".ruff_cache", "node_modules"}
+
+
 def checksums(*roots: Path) -> dict[str, str]:
-    """sha256 of every file under ``roots`` (compiled-bytecode caches left out)."""
+    """sha256 of every file under ``roots`` (caches, git and virtual environments left out)."""
     sums = {}
     for root in roots:
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
         for path in files:
-            if "__pycache__" not in path.parts:
+            if not VOLATILE.intersection(path.relative_to(root).parts if root.is_dir() else ()):
                 sums[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
     return sums
 
@@ -108,7 +111,8 @@ def hostile_batch(tmp_path_factory):
     hostile = write_hostile(submissions, {key: str(value) for key, value in paths.items()})
     after = write_honest(submissions, HONEST_AFTER, "after")
     ordered = {**honest, **hostile, **after}
-    watched = (submissions, source_dir, secret_dir, PACKAGE, Path("/etc/passwd"))
+    # the run's own folders, and the whole checkout the grader runs from (package, lessons, tests)
+    watched = (submissions, source_dir, secret_dir, PACKAGE.parent, Path("/etc/passwd"))
     before_sums = checksums(*watched)
     argv = ["grade", *map(str, ordered.values()), "--json", "--csv", str(paths["csv"])]
     argv += ["--results-log", str(paths["log"]), "--sandbox", "required", "--timeout", str(TIMEOUT)]
