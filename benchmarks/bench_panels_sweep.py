@@ -24,6 +24,7 @@ import numpy as np
 from panel_sweep import Sweep, one_at_a_time, run_sweep
 
 import bpwidgets.panels as panels
+from bpwidgets.panel_registry import PANELS
 from bpwidgets.panels.base import Panel
 
 MEDIAN_TARGET_MS = 50
@@ -45,7 +46,8 @@ def synchronous_worst_hold(cls) -> float:
 def main(argv=None) -> int:
     """One row per panel; returns the number of panels missing a target."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("names", nargs="*", default=panels.__all__, help="panel classes")
+    parser.add_argument("names", nargs="*", default=list(PANELS.values()),
+                        help="panel classes (default: every panel that opens with defaults)")
     args = parser.parse_args(argv)
     print(f"load average before the run: {', '.join(f'{x:.1f}' for x in os.getloadavg())} "
           f"on {os.cpu_count()} cores; Panel.patience = {Panel.patience} s")

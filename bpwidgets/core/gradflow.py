@@ -30,13 +30,13 @@ only rescales them: the same weights as a fresh draw, bit for bit, at a fraction
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from bpwidgets.core.activations import ACTIVATIONS, activation
+from bpwidgets.core.caching import MB, remembered
 from bpwidgets.core.init import check_init, draw_kind, draw_standard, scale_draws
 from bpwidgets.core.mlp import MLP, parameter_count
 from bpwidgets.core.optim import SGD
@@ -52,6 +52,7 @@ EXPLODING_ABOVE = 1.25  # over this: exploding
 DEFAULT_BINS = 40
 HISTOGRAM_SAMPLE = 16_384  # a layer with more entries is binned on a subsample of this size
 SAMPLE_SEED = 2010  # seeds the subsample's positions (Glorot & Bengio's year)
+LAYER_CACHE_BYTES = 128 * MB  # remembered initial layers and draws: depth 50 × width 512 fits
 
 
 @dataclass(frozen=True)
@@ -149,31 +150,26 @@ def _bytes_needed(sizes, batch) -> int:
     return 8 * (3 * parameter_count(sizes) + 3 * batch * sum(sizes))
 
 
-@functools.lru_cache(maxsize=1)
+@remembered(maxsize=1, max_bytes=LAYER_CACHE_BYTES)
 def initial_layers(sizes, init, seed) -> tuple:
     """``(weights, biases)`` of ``MLP(sizes, init=init, seed=seed)``, read-only and remembered.
 
-    The weights are ``standard_draws`` scaled for ``init``. Only the last call's layers are kept
-    (100 MB at depth 50 × width 512); clear them with ``initial_layers.cache_clear()``.
+    The weights are ``standard_draws`` scaled for ``init``. Only the last call's layers are kept,
+    up to ``LAYER_CACHE_BYTES`` (105 MB at depth 50 × width 512); clear them with
+    ``initial_layers.cache_clear()`` or ``core.caching.clear_caches()``.
     """
     draws = standard_draws(sizes, draw_kind(init), seed)
-    weights = tuple(_read_only(scale_draws(init, values)) for values in draws)
-    return weights, tuple(_read_only(np.zeros(n_out)) for n_out in sizes[1:])
+    weights = tuple(scale_draws(init, values) for values in draws)
+    return weights, tuple(np.zeros(n_out) for n_out in sizes[1:])
 
 
-@functools.lru_cache(maxsize=1)
+@remembered(maxsize=1, max_bytes=LAYER_CACHE_BYTES)
 def standard_draws(sizes, kind, seed) -> tuple:
     """The unscaled ``kind`` values ``MLP(sizes, seed=seed)`` draws per layer, read-only and
     remembered (the last call's only; clear with ``standard_draws.cache_clear()``)."""
     rng = np.random.default_rng(seed)  # the generator MLP draws its layers from, in order
     shapes = zip(sizes[:-1], sizes[1:], strict=True)
-    return tuple(_read_only(draw_standard(kind, n_in, n_out, rng)) for n_in, n_out in shapes)
-
-
-def _read_only(array) -> np.ndarray:
-    """``array``, made read-only: it is shared by every later network with these layers."""
-    array.flags.writeable = False
-    return array
+    return tuple(draw_standard(kind, n_in, n_out, rng) for n_in, n_out in shapes)
 
 
 def _remembered_network(
@@ -469,13 +465,11 @@ def _histogram_sample(array) -> np.ndarray:
     return flat[_sample_positions(flat.size)]
 
 
-@functools.lru_cache(maxsize=8)
+@remembered(maxsize=8, max_bytes=8 * HISTOGRAM_SAMPLE * 8)
 def _sample_positions(size) -> np.ndarray:
     """``HISTOGRAM_SAMPLE`` distinct positions in range(size), uniform, the same on every call."""
     rng = np.random.default_rng(SAMPLE_SEED)
-    positions = np.sort(rng.choice(size, HISTOGRAM_SAMPLE, replace=False, shuffle=False))
-    positions.flags.writeable = False
-    return positions
+    return np.sort(rng.choice(size, HISTOGRAM_SAMPLE, replace=False, shuffle=False))
 
 
 def _finite_values(array) -> np.ndarray:

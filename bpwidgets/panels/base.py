@@ -116,7 +116,9 @@ from bpwidgets.panels.text_sprites import SpriteCanvasAgg
 # Give every control label room, so descriptions are not clipped to the default 90 px.
 LABEL_STYLE = {"description_width": "initial"}
 # Keyword arguments every panel slider takes: recompute on release, not while dragging.
-SLIDER_OPTIONS = {"style": LABEL_STYLE, "continuous_update": False}
+# 340 px wide (ipywidgets' default is 300): a label such as "training steps" still leaves the
+# track >= 120 px, enough to drag to a chosen value (measured in tests/e2e at a 1280 px window).
+SLIDER_OPTIONS = {"style": LABEL_STYLE, "continuous_update": False, "layout": {"width": "340px"}}
 # The same for FloatLogSlider, with a base-10 scale and a compact readout.
 LOG_SLIDER_OPTIONS = {"base": 10, **SLIDER_OPTIONS, "readout_format": ".3g"}
 
@@ -298,8 +300,8 @@ class Panel(widgets.VBox):
     def static(self, grid=None, **options):
         """This panel precomputed as a kernel-free widget tree to display in a notebook cell.
 
-        The same tree ``to_html`` writes (``grid``/``max_bytes``/``before_frame`` likewise);
-        saved with widget state, the notebook's controls keep working without a kernel.
+        The same tree ``to_html`` writes (``grid``, ``max_bytes``, ``max_frames``, ``before_frame``
+        as there); saved with widget state, the notebook's controls work without a kernel.
         """
         from bpwidgets.embed import static_widget
 

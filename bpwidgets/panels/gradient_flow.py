@@ -15,7 +15,6 @@ the linear output. Overflowing networks are drawn with × markers where values o
 
 from __future__ import annotations
 
-import functools
 import textwrap
 
 import ipywidgets as widgets
@@ -24,11 +23,12 @@ from matplotlib import colormaps, ticker
 from matplotlib.transforms import blended_transform_factory
 
 from bpwidgets.core.activations import ACTIVATIONS
+from bpwidgets.core.caching import MB, remembered
 from bpwidgets.core.gradflow import FlowRun, gradient_flow
 from bpwidgets.core.init import INITS
 from bpwidgets.panels import background
 from bpwidgets.panels.axes_style import lean_axes
-from bpwidgets.panels.base import LABEL_STYLE, Panel
+from bpwidgets.panels.base import LABEL_STYLE, LOG_SLIDER_OPTIONS, SLIDER_OPTIONS, Panel
 from bpwidgets.panels.palette import HIGHLIGHT, NEUTRAL, OKABE_ITO, SEQUENTIAL_CMAP
 
 MAX_CURVES = 6  # density curves per histogram view: readable at depth 50
@@ -38,11 +38,12 @@ WEIGHT_GRAD_COLOUR = OKABE_ITO["orange"]
 SATURATION_COLOUR = OKABE_ITO["reddish_purple"]
 
 
-@functools.lru_cache(maxsize=32)
+@remembered(maxsize=32, max_bytes=64 * MB)
 def cached_flow(depth, width, activation, init, batch, seed, lr, steps):
     """The core's ``gradient_flow``, remembered: going back to a setting redraws at once.
 
-    Safe to share because a ``GradientFlow`` is frozen and deterministic for its arguments.
+    Safe to share: a ``GradientFlow`` is deterministic for its arguments, frozen, and its arrays
+    are made read-only by the shared-cache policy (``bpwidgets.core.caching``).
     """
     with np.errstate(all="ignore"):  # an exploding network is drawn, not warned about
         return gradient_flow(depth=depth, width=width, activation=activation, init=init,
@@ -109,9 +110,7 @@ class GradientFlowPanel(Panel):
 
     @staticmethod
     def _make_controls() -> dict:
-        slider = {"style": LABEL_STYLE, "continuous_update": False}
-        log = {"base": 10, "style": LABEL_STYLE, "continuous_update": False,
-               "readout_format": ".3g"}
+        slider, log = SLIDER_OPTIONS, LOG_SLIDER_OPTIONS
         return {
             "depth": widgets.IntSlider(value=10, min=1, max=50, description="depth", **slider),
             "width": widgets.IntSlider(value=64, min=4, max=512, step=4, description="width",

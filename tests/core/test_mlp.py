@@ -11,6 +11,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from bpwidgets.core.activations import ACTIVATIONS as REGISTRY
+from bpwidgets.core.gradcheck import numerical_grad
 from bpwidgets.core.mlp import MLP, Gradients
 from bpwidgets.core.worked_examples import (
     MAZUR_INPUTS,
@@ -20,23 +22,9 @@ from bpwidgets.core.worked_examples import (
     mazur_network,
 )
 
-ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "leaky_relu", "softsign")
+ACTIVATIONS = tuple(REGISTRY)  # every registered activation
 LOSSES = ("mse", "bce", "cross_entropy")
 ARCHITECTURES = ([3, 2], [3, 4, 2], [2, 5, 4, 3], [4, 3, 3, 3, 2])
-
-
-def central_difference(f, x, h=1e-5):
-    """dF/dx by central differences, one entry at a time."""
-    grad = np.zeros_like(x)
-    for i in range(x.size):
-        original = x[i]
-        x[i] = original + h
-        plus = f(x)
-        x[i] = original - h
-        minus = f(x)
-        x[i] = original
-        grad[i] = (plus - minus) / (2 * h)
-    return grad
 
 
 def layer_errors(net, grads, numeric):
@@ -77,7 +65,7 @@ def check_against_differences(net, X, Y, loss):
         net.set_params(vector)
         return net.loss(X, Y, loss)
 
-    numeric = central_difference(loss_at, params.copy())
+    numeric = numerical_grad(loss_at, params.copy())
     net.set_params(params)
     return max(layer_errors(net, grads, numeric))
 
@@ -353,7 +341,7 @@ def test_bce_gradient_where_the_sigmoid_saturates():
         z = net.forward_trace(X)[1][-1]
         return np.mean(np.logaddexp(0.0, z) - Y * z)
 
-    numeric = central_difference(logit_loss, params.copy())
+    numeric = numerical_grad(logit_loss, params.copy())
     net.set_params(params)
     assert max(layer_errors(net, net.gradients(X, Y, "bce"), numeric)) < 1e-7
 

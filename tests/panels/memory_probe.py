@@ -4,8 +4,15 @@ import ctypes
 import gc
 import sys
 import time
+from pathlib import Path
 
 import bpwidgets.panels as panels
+
+# Panels that need an argument (bpwidgets.panel_registry.PANELS_NEEDING_ARGUMENTS) get one here.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "grading" / "fixtures"))
+from student_values import CorrectValue  # noqa: E402
+
+ARGUMENTS = {"AutogradComparePanel": (CorrectValue,)}
 
 
 def rss_bytes() -> int:
@@ -18,7 +25,7 @@ def rss_bytes() -> int:
 
 
 def cycle(cls) -> None:
-    panel = cls()
+    panel = cls(*ARGUMENTS.get(cls.__name__, ()))
     panel.render_png()
     panel.close()
 
