@@ -140,7 +140,7 @@ class Panel(widgets.VBox):
     export_controls: tuple[str, ...] | None = None  # None: every control in ``state``
     # Seconds a control change waits for its picture before the work goes on in the background
     # (see panels/background.py); None waits until the picture is there (fully synchronous).
-    patience: float | None = 0.25
+    patience: float | None = 0.15
 
     def __init__(self, controls: dict, *, hide: Iterable[str] = (), state: dict | None = None):
         self.controls = dict(controls)
