@@ -172,24 +172,29 @@ def skip_node(translator, node) -> None:
 
 
 def copy_pages(app, exception) -> None:
-    """After an HTML build, put every page the documents use into ``_static/bpwidgets``."""
+    """After an HTML build, put the pages the documents use into ``_static/bpwidgets``, only those."""
     if exception is not None or app.builder.format != "html":
         return
     cache, static = cache_folder(app.doctreedir), Path(app.outdir) / STATIC_FOLDER
-    for docname, pages in getattr(app.env, "bpwidgets_pages", {}).items():
-        for filename, page in pages.items():
-            target = static / filename
-            if target.exists():
-                continue
-            try:
-                ensure_page(page, cache)  # only if the cache was cleared since the doc was read
-            except PanelProblem as problem:
-                logger.error(f"bpwidgets-panel {page.panel}: {problem}", location=docname)
-                continue
-            static.mkdir(parents=True, exist_ok=True)
-            temporary = target.with_name(f".{filename}.{os.getpid()}.tmp")
-            shutil.copyfile(cache / filename, temporary)
-            os.replace(temporary, target)
+    used = {filename: (docname, page)
+            for docname, pages in getattr(app.env, "bpwidgets_pages", {}).items()
+            for filename, page in pages.items()}
+    for filename, (docname, page) in used.items():
+        target = static / filename
+        if target.exists():
+            continue
+        try:
+            ensure_page(page, cache)  # only if the cache was cleared since the doc was read
+        except PanelProblem as problem:
+            logger.error(f"bpwidgets-panel {page.panel}: {problem}", location=docname)
+            continue
+        static.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{filename}.{os.getpid()}.tmp")
+        shutil.copyfile(cache / filename, temporary)
+        os.replace(temporary, target)
+    for folder in (static, cache):  # pages no document uses any more: the cache stays bounded
+        for stale in set(p.name for p in folder.glob("*.html")) - set(used):
+            (folder / stale).unlink(missing_ok=True)
 
 
 def purge_doc(app, env, docname: str) -> None:

@@ -1,7 +1,8 @@
 """Build a Value graph from a formula such as ``"(x + y) * z"`` (parsed with ``ast``, never eval).
 
 Allowed: numbers, input names, ``+ - * /``, unary ``-``, ``** number``, and the functions
-``tanh sigmoid relu exp log`` called as ``tanh(e)`` or as methods ``e.tanh()``.
+``exp log`` and every activation of ``core.activations.ACTIVATIONS`` (tanh, sigmoid, relu, …)
+called as ``tanh(e)`` or as methods ``e.tanh()``.
 Inputs become leaves labelled with their names; every intermediate node is labelled with its
 own piece of the formula without spaces (``x+y``) when that is at most 12 characters long;
 the root is labelled ``f`` (unless the whole formula is a single input name).
@@ -13,16 +14,22 @@ from __future__ import annotations
 import ast
 import operator
 
+from .activations import ACTIVATIONS
 from .validate import check_number
 from .value import Value
 
-FUNCTIONS = ("tanh", "sigmoid", "relu", "exp", "log")
+VALUE_FUNCTIONS = ("exp", "log")  # Value methods besides the activations
 ROOT_LABEL = "f"
 MAX_LABEL_LENGTH = 12
 
 _OPERATIONS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
                ast.Div: operator.truediv}
 _ALLOWED_OPERATORS = "+ - * / ** and unary -"
+
+
+def functions() -> tuple[str, ...]:
+    """The function names a formula may call: every activation, then exp and log."""
+    return (*ACTIVATIONS, *VALUE_FUNCTIONS)
 
 
 def expression_inputs(text: str) -> list[str]:
@@ -104,26 +111,26 @@ def _check(node: ast.AST, text: str) -> None:
                          f"allowed: {_ALLOWED_OPERATORS}")
     if isinstance(node, ast.Constant) and _plain_number(node) is None:
         raise ValueError(f"unsupported constant {node.value!r} {where}; only numbers are allowed")
-    if isinstance(node, ast.Name) and node.id in FUNCTIONS:
+    if isinstance(node, ast.Name) and node.id in functions():
         raise ValueError(f"{node.id} is a function {where}; call it as {node.id}(...)")
     if isinstance(node, ast.Call):
         _check_call(node, where)
     if isinstance(node, ast.Attribute):  # not called, as in x.tanh
         raise ValueError(f"unsupported attribute .{node.attr} {where}; "
-                         f"call one of {', '.join(FUNCTIONS)} as e.tanh()")
+                         f"call one of {', '.join(functions())} as e.tanh()")
     allowed = (ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Call, ast.Attribute,
                ast.operator, ast.unaryop, ast.expr_context)
     if not isinstance(node, allowed):
         raise ValueError(f"unsupported syntax ({type(node).__name__}) {where}; a formula may use "
-                         f"numbers, names, {_ALLOWED_OPERATORS}, and {', '.join(FUNCTIONS)}")
+                         f"numbers, names, {_ALLOWED_OPERATORS}, and {', '.join(functions())}")
 
 
 def _check_call(node: ast.Call, where: str) -> None:
     method = isinstance(node.func, ast.Attribute)
     name = node.func.attr if method else getattr(node.func, "id", None)
-    if name not in FUNCTIONS:
+    if name not in functions():
         raise ValueError(f"unknown function {name or ast.unparse(node.func)!r} {where}; "
-                         f"allowed functions: {', '.join(FUNCTIONS)}")
+                         f"allowed functions: {', '.join(functions())}")
     if node.keywords or len(node.args) != (0 if method else 1):
         usage = f"e.{name}()" if method else f"{name}(e)"
         raise ValueError(f"{name} takes one operand {where}: write {usage}")
@@ -181,7 +188,7 @@ class _Builder:
             operand, name = self.build(call.func.value), call.func.attr
         else:
             operand, name = self.build(call.args[0]), call.func.id
-        return getattr(operand, name)()
+        return getattr(operand, name)() if name in VALUE_FUNCTIONS else operand.activate(name)
 
     def _binary(self, node: ast.BinOp) -> Value:
         left = self.build(node.left)

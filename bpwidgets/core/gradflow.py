@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bpwidgets.core.activations import ACTIVATIONS
+from bpwidgets.core.activations import ACTIVATIONS, activation
 from bpwidgets.core.init import check_init, draw_kind, draw_standard, scale_draws
 from bpwidgets.core.mlp import MLP
 from bpwidgets.core.optim import SGD
@@ -44,8 +44,6 @@ from bpwidgets.core.validate import check_choice, check_positive, check_positive
 
 VANISHING_BELOW = 0.8  # measured ‖δ‖ factor per layer under this: vanishing
 EXPLODING_ABOVE = 1.25  # over this: exploding
-SATURATED_ABOVE = 0.99  # |tanh| (or |softsign|) beyond this counts as saturated
-SIGMOID_MARGIN = 0.01  # sigmoid below this or above 1 − this counts as saturated
 DEFAULT_BINS = 40
 HISTOGRAM_SAMPLE = 16_384  # a layer with more entries is binned on a subsample of this size
 SAMPLE_SEED = 2010  # seeds the subsample's positions (Glorot & Bengio's year)
@@ -313,7 +311,6 @@ def _all_finite(grads, deltas, weight_grads, activations) -> bool:
 LOG_SCALE = "log10|value|"
 SAFE_TO_SQUARE = (1e-100, 1e100)  # entries in this range are squared and summed as they are
 SAFE_SUM_OF_SQUARES = (1e-200, math.inf)  # a plain Σv² in this range lost nothing to rounding
-BOUNDED_RANGES = {"tanh": (-1.0, 1.0), "softsign": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
 
 
 def _layer_statistics(arrays, scale, bins, edges=None) -> LayerStatistics:
@@ -452,39 +449,23 @@ def _histogram(values, edges) -> np.ndarray:
 def _activation_edges(net, outputs, bins) -> np.ndarray:
     """Common edges for the layer outputs, chosen by the hidden layers: the hidden activation's
     range when it is bounded, else the span of the hidden values (the output layer is clipped)."""
-    if net.activation in BOUNDED_RANGES and len(outputs) > 1:
-        return _common_edges([], bins, BOUNDED_RANGES[net.activation], whole_decades=False)
+    bounds = ACTIVATIONS[net.activation].bounds
+    if bounds is not None and len(outputs) > 1:
+        return _common_edges([], bins, bounds, whole_decades=False)
     hidden = outputs[:-1] or outputs
     return _common_edges([_finite_values(h) for h in hidden], bins, None, whole_decades=False)
 
 
 # --- saturation ---------------------------------------------------------------------------
-SATURATION_RULES = {
-    "tanh": f"|h| > {SATURATED_ABOVE}",
-    "softsign": f"|h| > {SATURATED_ABOVE}",
-    "sigmoid": f"h < {SIGMOID_MARGIN} or h > {1 - SIGMOID_MARGIN}",
-    "relu": "dead units: never active (z <= 0) for any example in the batch",
-    "leaky_relu": "units never active (z <= 0) for any example in the batch",
-    "linear": "linear units never saturate",
-}
-
-
 def saturated_fraction(name: str, h) -> float:
     """The fraction of ``h`` (batch, units) saturated under activation ``name``'s rule."""
-    if name in ("tanh", "softsign"):
-        return float(np.mean(np.abs(h) > SATURATED_ABOVE))
-    if name == "sigmoid":
-        return float(np.mean((h < SIGMOID_MARGIN) | (h > 1 - SIGMOID_MARGIN)))
-    if name in ("relu", "leaky_relu"):
-        never_active = np.all(h <= 0, axis=0)  # per unit, over the whole batch
-        return float(np.mean(never_active))
-    return 0.0
+    return activation(name).saturated(h)
 
 
 def _saturation(net, outputs):
     names = [net.activation] * (len(outputs) - 1) + [net.output_activation]
     fractions = [saturated_fraction(name, h) for name, h in zip(names, outputs, strict=True)]
-    return np.array(fractions), SATURATION_RULES[net.activation]
+    return np.array(fractions), ACTIVATIONS[net.activation].saturation_rule
 
 
 # --- theory and verdict -------------------------------------------------------------------
@@ -533,11 +514,9 @@ def _verdict(net, grads, finite, factor, init):
     return "healthy", f"gradients keep their size (×{factor:.2f} per layer, {total}): healthy"
 
 
-def _advice(activation, init) -> str:
-    """What to try next: the init matched to the activation, or another activation."""
-    suggested = "he" if activation in ("relu", "leaky_relu") else "xavier"
-    if activation == "sigmoid" and init == "xavier":
-        return "sigmoid's slope is at most 0.25, try activation 'tanh' with init 'xavier'"
-    if init == suggested:
-        return "try a smaller depth or learning rate"
-    return f"try init '{suggested}'"
+def _advice(name, init) -> str:
+    """What to try next: the init matched to the activation, else the activation's own advice."""
+    record = ACTIVATIONS[name]
+    if init == record.suggested_init:
+        return record.advice or "try a smaller depth or learning rate"
+    return f"try init '{record.suggested_init}'"

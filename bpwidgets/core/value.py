@@ -31,6 +31,7 @@ import itertools
 import math
 from dataclasses import dataclass, field, fields
 
+from .activations import ACTIVATIONS, activation
 from .validate import check_number
 
 _creation_counter = itertools.count()
@@ -137,20 +138,24 @@ class Value:
             "(int or float); for a variable exponent use (value * math.log(base)).exp()"
         )
 
+    def activate(self, name: str) -> Value:
+        """f(x) for the activation ``name`` of ``core.activations.ACTIVATIONS``; its local
+        derivative is f'(x) from that table (e.g. 1 − t² for tanh)."""
+        record = ACTIVATIONS.get(name) or activation(name)  # activation() names the choices
+        y, local = record.scalar(self.data)
+        return Value._from_op(y, name, (self,), (local,))
+
     def relu(self) -> Value:
         """max(0, x); its local derivative is 1 where x > 0, else 0."""
-        x = self.data
-        return Value._from_op(x if x > 0 else 0.0, "relu", (self,), (1.0 if x > 0 else 0.0,))
+        return self.activate("relu")
 
     def tanh(self) -> Value:
         """Hyperbolic tangent t; its local derivative is 1 − t²."""
-        t = math.tanh(self.data)
-        return Value._from_op(t, "tanh", (self,), (1.0 - t * t,))
+        return self.activate("tanh")
 
     def sigmoid(self) -> Value:
         """Logistic σ(x) = 1 / (1 + e^−x); its local derivative is σ(1 − σ)."""
-        s = _sigmoid(self.data)
-        return Value._from_op(s, "sigmoid", (self,), (s * (1.0 - s),))
+        return self.activate("sigmoid")
 
     def exp(self) -> Value:
         """e^x (inf past overflow, as IEEE floats do); its local derivative is e^x itself."""
@@ -336,14 +341,6 @@ def _exp(x: float) -> float:
         return math.exp(x)
     except OverflowError:
         return math.inf
-
-
-def _sigmoid(x: float) -> float:
-    # Two algebraically equal forms, each safe from overflow on its side of zero.
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
 
 
 def _power(x: float, n: float) -> float:

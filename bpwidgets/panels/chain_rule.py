@@ -26,6 +26,7 @@ from bpwidgets.core.worked_examples import CS231N_CIRCUIT_INPUTS
 from bpwidgets.panels.base import LABEL_STYLE, Panel
 from bpwidgets.panels.graph_drawing import GraphDrawing, NodeStyle
 from bpwidgets.panels.palette import BACKWARD, FORWARD, HIGHLIGHT, MUTED, NEUTRAL
+from bpwidgets.panels.quiz import QUIZ_LOG, ChainRuleQuiz, QuizMixin
 
 MAX_NODES = 60  # larger graphs are unreadable in one picture
 MAX_SIDE_BY_SIDE = 12  # nodes in one column of the layout (one row when drawn top to bottom)
@@ -123,12 +124,16 @@ def fmt_operand(x: float) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
-class ChainRulePanel(Panel):
-    """A computation graph stepped forward (values) and backward (chain-rule products)."""
+class ChainRulePanel(QuizMixin, Panel):
+    """A computation graph stepped forward (values) and backward (chain-rule products).
+
+    ``quiz=True`` asks for each backward step before showing it (see ``bpwidgets.panels.quiz``).
+    """
 
     fit_width = False  # big graphs keep readable text; the page scrolls sideways if needed
 
-    def __init__(self, root_or_expression: Value | str | None = None, *, hide=(), **state):
+    def __init__(self, root_or_expression: Value | str | None = None, *, hide=(), quiz=False,
+                 **state):
         self._fixed_root = isinstance(root_or_expression, Value)
         self._key = None
         controls = self._navigation_controls()
@@ -150,6 +155,8 @@ class ChainRulePanel(Panel):
             self._key = self._cache_key(controls)
         self._set_step_range(controls, self._walk.last_step)
         self.formula_line = widgets.HTML(layout=widgets.Layout(min_height="1.8em"))
+        if quiz or QUIZ_LOG in state:
+            self.quiz = ChainRuleQuiz.attach(self, controls, state)
         super().__init__(controls, hide=hide, state=state)
 
     # --- controls ------------------------------------------------------------------------------
@@ -194,7 +201,7 @@ class ChainRulePanel(Panel):
         c = self.controls
         navigation = widgets.HBox([c["first"], c["previous"], c["next"], c["last"], c["play"],
                                    c["step"]], layout=widgets.Layout(flex_flow="row wrap"))
-        rows = [navigation, self.formula_line]
+        rows = [navigation, self.formula_line, *(self.quiz.rows() if self.quiz else [])]
         if not self._fixed_root:
             rows.insert(0, widgets.HBox([c["expression"], self._inputs_box],
                                         layout=widgets.Layout(flex_flow="row wrap")))
@@ -284,13 +291,15 @@ class ChainRulePanel(Panel):
         walk, step = data
         self._ensure_drawing(walk.layout)
         styles, edge_colours, edge_widths = step_styles(walk, step)
+        formula, caption = self._formula(walk, step), _explanation(walk, step)
+        if self.quiz is not None:
+            styles, formula, caption = self.quiz.mask(walk, step, styles, formula, caption)
         self._drawing.update(styles, edge_colours, edge_widths)
-        formula = self._formula(walk, step)
         self.phase_text.set_text(_phase_line(walk, step))
         self.title.set_text(formula)
         self.formula_line.value = (
             f'<span style="font-size:1.15em;font-family:monospace">{_escape(formula)}</span>')
-        self.set_caption(_explanation(walk, step))
+        self.set_caption(caption)
 
     def _ensure_drawing(self, layout: GraphLayout) -> None:
         signature = (tuple((n.layer, n.y, n.op, n.name) for n in layout.nodes),

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from matplotlib.collections import LineCollection
 from matplotlib.patches import Circle, FancyBboxPatch
 
+from bpwidgets.core.activations import ACTIVATIONS
 from bpwidgets.panels.palette import BOX_FILL, MUTED, NEUTRAL
 
 MAX_COLUMNS_ACROSS = 7  # deeper graphs are drawn top to bottom
@@ -35,8 +36,7 @@ DOWN_PITCH = 1.25  # between columns, top → bottom flow (op circle sits above 
 DOWN_ROW_PITCH = 1.35  # between rows, top → bottom flow
 MARGIN = 0.25
 
-OP_SYMBOLS = {"+": "+", "-": "−", "*": "×", "/": "÷", "neg": "−x", "sigmoid": "σ",
-              "tanh": "tanh", "relu": "relu", "exp": "exp", "log": "log"}
+OP_SYMBOLS = {"+": "+", "-": "−", "*": "×", "/": "÷", "neg": "−x"}  # activations: their record
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,9 @@ def op_symbol(op: str) -> str:
     """Short symbol for an op: × for *, σ for sigmoid, ^2 for **2."""
     if op.startswith("**"):
         return "^" + op[2:]
+    record = ACTIVATIONS.get(op)
+    if record is not None:
+        return record.symbol or op
     return OP_SYMBOLS.get(op, op)
 
 

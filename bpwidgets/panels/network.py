@@ -33,6 +33,7 @@ from bpwidgets.core.worked_examples import MAZUR_LEARNING_RATE, mazur_network
 from bpwidgets.panels.base import LABEL_STYLE, Panel
 from bpwidgets.panels.colour_legend import ColourLegend
 from bpwidgets.panels.palette import DIVERGING_CMAP, MUTED, NEUTRAL, SEQUENTIAL_CMAP
+from bpwidgets.panels.quiz import QUIZ_LOG, NetworkQuiz, QuizMixin
 
 MAX_LAYERS = 4  # weight layers drawn at most
 MAX_WIDTH = 8  # neurons per layer drawn at most
@@ -140,13 +141,16 @@ class NetworkFrame:
     report: WeightReport
 
 
-class NetworkPanel(Panel):
-    """Neurons and weights of a small MLP coloured by weight, gradient or SGD update."""
+class NetworkPanel(QuizMixin, Panel):
+    """Neurons and weights of a small MLP coloured by weight, gradient or SGD update.
+
+    ``quiz=True`` asks for δ of each unit and ∂E/∂w of each weight before showing them.
+    """
 
     figsize = (8.6, 4.6)
 
     def __init__(self, net: MLP | None = None, X=None, Y=None, *, loss: str = "mse",
-                 hide=(), **state):
+                 hide=(), quiz=False, **state):
         mazur = net is None
         if mazur:
             net, X, Y = mazur_network()
@@ -165,7 +169,10 @@ class NetworkPanel(Panel):
         self.figsize = (8.6, max(4.6, 1.6 + 0.62 * max(net.sizes)))  # taller for wide layers
         crowded = max(net.sizes) > 4
         self._value_font, self._digits = (6.5, 2) if crowded else (8, 4)
-        super().__init__(self._make_controls(), hide=hide, state=state)
+        controls = self._make_controls()
+        if quiz or QUIZ_LOG in state:
+            self.quiz = NetworkQuiz.attach(self, controls, state)
+        super().__init__(controls, hide=hide, state=state)
 
     # --- controls ---------------------------------------------------------------------------
     def _make_controls(self) -> dict:
@@ -200,6 +207,7 @@ class NetworkPanel(Panel):
         return [
             widgets.HBox([c["view"], c["node_view"], c["weight"]], layout=wrap),
             widgets.HBox([c["lr"], c["sgd_step"], c["reset"], c["steps"]], layout=wrap),
+            *(self.quiz.rows() if self.quiz else []),
         ]
 
     def _on_sgd_step(self, _button) -> None:
@@ -343,6 +351,8 @@ class NetworkPanel(Panel):
             f"Loss {frame.grads.loss:.6g} now, {frame.loss_after:.6g} after one more step "
             f"({state['steps']} taken at lr {state['lr']:g}).{note}"
         )
+        if self.quiz is not None:
+            self.quiz.mask(self, frame)
 
     def _draw_edges(self, values: np.ndarray, view: str) -> None:
         scale = float(np.max(np.abs(values))) or 1.0

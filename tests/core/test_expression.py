@@ -93,7 +93,8 @@ def test_powers_take_plain_numbers_including_negative():
         ("x // y", "unsupported operator '//' at column 3"),
         ("~x", "unsupported operator '~' at column 1"),
         ("x ** y", "exponent of \\*\\* must be a plain number at column 1"),
-        ("sin(x)", "unknown function 'sin' at column 1; allowed functions: tanh, sigmoid, relu"),
+        ("sin(x)", "unknown function 'sin' at column 1; allowed functions: linear, sigmoid, tanh, "
+                   "relu, leaky_relu, softsign, exp, log"),
         ("x.sin()", "unknown function 'sin'"),
         ("x.tanh", "unsupported attribute .tanh"),
         ("tanh", "tanh is a function at column 1; call it as tanh"),

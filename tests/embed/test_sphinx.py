@@ -125,9 +125,13 @@ def test_second_build_renders_nothing_and_a_reread_page_reuses_its_cache(book):
     try:
         status, _ = build(source, out)
         assert renders(status) == 1
-    finally:  # the browser tests use this book: back to the first version (from the cache)
+        # The replaced page leaves the site and the cache; the other one stays.
+        for folder in (out / STATIC_FOLDER, out / ".doctrees" / CACHE_FOLDER):
+            names = sorted(p.name for p in folder.iterdir())
+            assert len(names) == 2 and names[1] in before and names[0] not in before, names
+    finally:  # the browser tests use this book: back to the first version
         (source / "index.rst").write_text(original)
-        assert renders(build(source, out)[0]) == 0
+        assert renders(build(source, out)[0]) == 1
 
 
 # --- build errors ----------------------------------------------------------------------------
@@ -150,18 +154,32 @@ ERRORS = {
 }
 
 
+@pytest.fixture(scope="module")
+def broken_book(tmp_path_factory):
+    """One project with one page per error (the directive on line 6): (status, warnings, out)."""
+    root = tmp_path_factory.mktemp("broken")
+    pages = {f"{name.replace(' ', '_')}.rst": f"Lesson\n======\n\nText.\n\n{directive}"
+             for name, (directive, _) in ERRORS.items()}
+    toctree = "".join(f"   {name[:-4]}\n" for name in pages)
+    pages["index.rst"] = f"Book\n====\n\n.. toctree::\n\n{toctree}"
+    source = write_project(root / "src", pages)
+    status, warnings = build(source, root / "out")
+    return status, warnings, root / "out"
+
+
 @pytest.mark.parametrize("case", list(ERRORS))
-def test_build_error_names_the_page_line_and_problem(tmp_path, case):
-    directive, message = ERRORS[case]
-    source = write_project(tmp_path / "src", {"lesson.rst": f"Lesson\n======\n\nText.\n\n{directive}"})
-    (source / "index.rst").write_text("Book\n====\n\n.. toctree::\n\n   lesson\n")
-    status, warnings = build(source, tmp_path / "out")
-    assert "lesson.rst:6: ERROR: bpwidgets-panel" in warnings
-    assert message in warnings, warnings
+def test_build_error_names_the_page_line_and_problem(broken_book, case):
+    status, warnings, out = broken_book
+    lines = [line for line in warnings.splitlines() if f"{case.replace(' ', '_')}.rst:" in line]
+    assert len(lines) == 1, warnings
+    assert ".rst:6: ERROR: bpwidgets-panel " in lines[0] and ERRORS[case][1] in lines[0]
+
+
+def test_failed_directives_leave_no_page_behind(broken_book):
+    status, _, out = broken_book
     assert renders(status) == 0
-    static = tmp_path / "out" / STATIC_FOLDER
-    assert not static.exists() or not list(static.iterdir())
-    assert not list((tmp_path / "out" / ".doctrees" / CACHE_FOLDER).glob("*")), "half-written page"
+    assert not (out / STATIC_FOLDER).exists()
+    assert not list((out / ".doctrees" / CACHE_FOLDER).glob("*")), "half-written page"
 
 
 def test_build_error_in_myst_names_its_line(tmp_path):
