@@ -7,18 +7,16 @@
 from __future__ import annotations
 
 from bpwidgets.core.lazy_exports import lazy_exports
+from bpwidgets.panel_registry import panel_exports
 
 __version__ = "0.1.0"
 
-# Public name -> module that defines it (relative to this package), imported on first use.
+# Public name -> module that defines it (relative to this package), imported on first use;
+# the panels come from bpwidgets.panel_registry.
 _EXPORTS = {
     "Value": "core.value",
     "MLP": "core.mlp",
-    "ChainRulePanel": "panels.chain_rule",
-    "NetworkPanel": "panels.network",
-    "GradientFlowPanel": "panels.gradient_flow",
-    "LossSurfacePanel": "panels.loss_surface",
-    "PlaygroundPanel": "panels.playground",
+    **panel_exports("panels."),
 }
 
 __all__ = ["__version__", *_EXPORTS]

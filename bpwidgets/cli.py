@@ -17,6 +17,7 @@ from bpwidgets.cli_errors import OneLineParser
 
 # name -> (module, one-line help). Add a subcommand by adding a row here.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "lessons": ("bpwidgets.lessons.handout", "copy fresh student copies of the lessons into a working folder"),
     "release": ("bpwidgets.grading.release", "generate the student notebooks from the instructor sources"),
     "grade": ("bpwidgets.grading.autograde", "autograde submitted notebooks with nbgrader"),
     "course": ("bpwidgets.grading.course_init", "set up an nbgrader course from the lessons"),

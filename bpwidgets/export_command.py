@@ -18,20 +18,13 @@ from bpwidgets.cli_errors import (
     positive_int,
 )
 from bpwidgets.cli_errors import report as report_error
+from bpwidgets.panel_registry import PANELS, panel_class  # CLI name -> class name; no imports
 
 # bpwidgets.embed's DEFAULT_MAX_BYTES (in MB) and DEFAULT_MAX_FRAMES; not imported, so
 # building the parser stays light (a test checks they agree).
 DEFAULT_MAX_MB = 5.0
 DEFAULT_MAX_FRAMES = 3_000
 
-# The CLI names of the panels that can be exported, mapped to their classes' names.
-PANELS = {
-    "chain_rule": "ChainRulePanel",
-    "network": "NetworkPanel",
-    "gradient_flow": "GradientFlowPanel",
-    "loss_surface": "LossSurfacePanel",
-    "playground": "PlaygroundPanel",
-}
 
 
 def add_arguments(parser) -> None:
@@ -64,7 +57,6 @@ def run(args) -> int:
     """Run ``bpwidgets export``: build the panel, write the page, print the report."""
     from traitlets import TraitError
 
-    import bpwidgets.panels as panels
     from bpwidgets.embed import to_html
     from bpwidgets.html_manager import HtmlManagerUnavailable
 
@@ -74,7 +66,7 @@ def run(args) -> int:
         if args.html_manager is not None and not args.self_contained:
             raise UsageError("--html-manager", "--self-contained beside it", "it alone")
         try:
-            panel = getattr(panels, PANELS[args.panel])(**args.state)
+            panel = panel_class(args.panel)(**args.state)
         except (ValueError, TypeError, TraitError) as error:
             raise UsageError("--state", f"values {args.panel} accepts",
                              f"{json.dumps(args.state)} ({_first_line(error)})") from None

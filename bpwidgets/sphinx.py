@@ -7,6 +7,7 @@ extra_extensions: [bpwidgets.sphinx]`` in ``_config.yml``), then write, in reStr
        :state: {"expression": "(x + y) * z", "x": -2, "y": 5, "z": -4}
        :grid: step
        :height: 520px
+       :title: The chain rule, one step at a time
 
 or the same as a MyST fence (```` ```{bpwidgets-panel} chain_rule ````). ``:grid:`` lists the
 controls that vary, each as ``NAME`` (the panel's own values) or ``NAME=V1,V2`` (as the CLI's
@@ -14,16 +15,26 @@ controls that vary, each as ``NAME`` (the panel's own values) or ``NAME=V1,V2`` 
 ``:grid:`` the panel's default grid is used. ``:max-mb:`` (or ``bpwidgets_max_mb`` in conf.py)
 caps the page size.
 
+Each page is self-contained (``bpwidgets.embed``, ``self_contained=True``): the widget HTML
+manager is inlined, so the built site works offline, over http and from ``file://``. The copy
+inlined is ``bpwidgets_html_manager`` (conf.py; a folder, relative to the source folder), else
+what :func:`bpwidgets.html_manager.locate` finds. A site with many panels can set
+``bpwidgets_shared_html_manager = True``: every page then loads one copy of the renderer
+(``embed.js`` and its fonts, about 2 MB) placed beside the pages, instead of carrying its own.
+
 At build time each directive's page is rendered once into a cache under the doctree folder,
-keyed by (panel, state, grid, page format, bpwidgets version), so an unchanged page is never
-rendered again; the pages a build uses are copied into ``_static/bpwidgets/`` of the output and
-shown in an ``<iframe>`` with a relative address (works over http and from ``file://``).
+keyed by (panel, state, grid, page format, html-manager version, bpwidgets version), so an
+unchanged page is never rendered again; the pages a build uses are copied into
+``_static/bpwidgets/`` of the output (pages no longer used are removed) and shown in an
+``<iframe>`` with a relative address.
 Every page is written to a temporary file and renamed into place, so a failed render never
 leaves half a page behind. Problems are reported at the directive's page and line.
 """
 
 from __future__ import annotations
 
+import argparse
+import functools
 import hashlib
 import json
 import os
@@ -40,7 +51,9 @@ from sphinx.util.osutil import relative_uri
 from traitlets import TraitError
 
 import bpwidgets
-from bpwidgets.export_command import PANELS, _parse_grid
+from bpwidgets.export_command import grid_item
+from bpwidgets.html_manager import ENV_VAR
+from bpwidgets.panel_registry import PANELS, panel_class
 
 logger = logging.getLogger(__name__)
 
@@ -62,11 +75,17 @@ class PanelPage:
     state: dict
     grid: dict | None  # control name -> values, or None for the panel's own value list
     max_bytes: int
+    title: str | None  # the page's heading (None: the exporter's default)
+    shared: bool  # load one shared copy of the html-manager instead of inlining it
+    manager: str  # the unpacked html-manager package
+    manager_version: str
 
     @property
     def filename(self) -> str:
         """The page's file name, unique to everything that changes its content."""
-        recipe = [self.panel, self.state, self.grid, page_format(), bpwidgets.__version__]
+        kind = "shared" if self.shared else "self-contained"
+        recipe = [self.panel, self.state, self.grid, self.title, kind, self.manager_version,
+                  bpwidgets.__version__]
         digest = hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
         return f"{self.panel}-{digest[:16]}.html"
 
@@ -75,12 +94,32 @@ class bpwidgets_panel(nodes.General, nodes.Element):  # noqa: N801 - docutils no
     """A placeholder the HTML writer turns into an iframe showing the panel's page."""
 
 
-def parse_page(panel: str, options: dict, default_max_mb: float) -> PanelPage:
-    """Read a directive's argument and options into a :class:`PanelPage` (or PanelProblem)."""
+def parse_page(panel: str, options: dict, config, srcdir) -> PanelPage:
+    """Read a directive's argument, options and the build's config into a :class:`PanelPage`."""
     if panel not in PANELS:
         raise PanelProblem(f"unknown panel {panel!r}; known panels: {', '.join(sorted(PANELS))}")
-    return PanelPage(panel, _parse_state(options.get("state")), _parse_grid_option(
-        options.get("grid")), _max_bytes(options.get("max-mb", default_max_mb)))
+    state, grid = _parse_state(options.get("state")), _parse_grid_option(options.get("grid"))
+    max_bytes = _max_bytes(options.get("max-mb", config.bpwidgets_max_mb))
+    folder = config.bpwidgets_html_manager
+    folder = str(Path(srcdir, folder).expanduser()) if folder else None
+    title = options.get("title", "").strip() or None
+    return PanelPage(panel, state, grid, max_bytes, title,
+                     bool(config.bpwidgets_shared_html_manager),
+                     *html_manager(folder, os.environ.get(ENV_VAR)))
+
+
+@functools.lru_cache(maxsize=4)
+def html_manager(folder: str | None, environment: str | None) -> tuple[str, str]:
+    """The html-manager package pages inline and its version (once per build and setting)."""
+    from bpwidgets.html_manager import HtmlManagerUnavailable, locate
+
+    try:
+        package = locate(folder)
+    except HtmlManagerUnavailable as error:
+        raise PanelProblem(f"no widget HTML manager to inline: {error} (conf.py: "
+                           "bpwidgets_html_manager = DIR)") from None
+    version = json.loads((package / "package.json").read_text(encoding="utf-8"))["version"]
+    return str(package), version
 
 
 def ensure_page(page: PanelPage, cache: Path) -> bool:
@@ -88,15 +127,15 @@ def ensure_page(page: PanelPage, cache: Path) -> bool:
     target = cache / page.filename
     if target.exists():
         return False
-    import bpwidgets.panels as panels
     from bpwidgets.embed import ExportTooLarge
 
+    make = panel_class(page.panel)
     try:
-        panel = getattr(panels, PANELS[page.panel])(**page.state)
+        panel = make(**page.state)
     except (TypeError, ValueError, TraitError) as error:
-        raise PanelProblem(f"bad state: {error}") from None
+        raise PanelProblem(f"bad state: {_culprit(make, page.state)}{error}") from None
     try:
-        write_page(panel, target, _full_grid(panel, page.grid), page.max_bytes)
+        write_page(panel, target, _full_grid(panel, page.grid), page)
     except ExportTooLarge as error:
         raise PanelProblem(f"page too big: {error}; in a book: :max-mb: on the directive, "
                            "bpwidgets_max_mb in conf.py, or fewer values in :grid:") from None
@@ -107,46 +146,53 @@ def ensure_page(page: PanelPage, cache: Path) -> bool:
     return True
 
 
-def page_format() -> str:
-    """The name of the page format ``write_page`` produces (part of every cache key)."""
-    return "cdn-embed-v1"
-
-
-def write_page(panel, target: Path, grid: dict, max_bytes: int) -> None:
-    """Write ``panel``'s precomputed page to ``target`` atomically (the one exporter seam)."""
+def write_page(panel, target: Path, grid: dict, page: PanelPage) -> None:
+    """Write ``panel``'s page to ``target`` atomically (the one exporter seam)."""
     from bpwidgets.embed import to_html
 
+    loader = ({"embed_url": f"{shared_folder(page.manager_version)}/embed.js"} if page.shared
+              else {"self_contained": True, "html_manager_dir": page.manager})
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        to_html(panel, temporary, grid=grid, max_bytes=max_bytes)
+        to_html(panel, temporary, grid=grid, max_bytes=page.max_bytes, title=page.title,
+                **loader)
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
 
 
 class PanelDirective(SphinxDirective):
-    """``bpwidgets-panel NAME`` with ``:state:``, ``:grid:``, ``:height:``, ``:max-mb:``."""
+    """``bpwidgets-panel NAME`` with ``:state:``, ``:grid:``, ``:height:``, ``:title:``,
+    ``:max-mb:``."""
 
     required_arguments = 1
     has_content = False
     option_spec = {"state": directives.unchanged, "grid": directives.unchanged,
-                   "height": directives.unchanged, "max-mb": directives.unchanged}
+                   "height": directives.unchanged, "title": directives.unchanged,
+                   "max-mb": directives.unchanged}
 
     def run(self) -> list[nodes.Node]:
         """Validate, render (or reuse) the page, and leave an iframe placeholder."""
         name = self.arguments[0]
         try:
             height = _parse_height(self.options.get("height", DEFAULT_HEIGHT))
-            page = parse_page(name, self.options, self.config.bpwidgets_max_mb)
+            page = parse_page(name, self.options, self.config, self.env.srcdir)
             if ensure_page(page, cache_folder(self.env.doctreedir)):
                 logger.info(f"bpwidgets: rendered {name} page {page.filename}",
                             location=self.get_location())
         except PanelProblem as problem:
             raise self.error(f"bpwidgets-panel {name}: {problem}") from None
-        pages = self.env.__dict__.setdefault("bpwidgets_pages", {})
-        pages.setdefault(self.env.docname, {})[page.filename] = page
-        return [bpwidgets_panel(filename=page.filename, height=height, panel=name)]
+        recorded_pages(self.env).setdefault(self.env.docname, {})[page.filename] = page
+        return [bpwidgets_panel(filename=page.filename, height=height,
+                                title=page.title or f"bpwidgets {name} panel")]
+
+
+def recorded_pages(env) -> dict[str, dict[str, PanelPage]]:
+    """docname -> {file name: page} of every directive in the build environment."""
+    if not hasattr(env, "bpwidgets_pages"):
+        env.bpwidgets_pages = {}
+    return env.bpwidgets_pages
 
 
 def cache_folder(doctreedir) -> Path:
@@ -158,7 +204,7 @@ def visit_panel_html(translator, node: bpwidgets_panel) -> None:
     """Write the iframe, addressed relative to the page being written."""
     here = translator.builder.get_target_uri(translator.builder.current_docname)
     src = relative_uri(here, f"{STATIC_FOLDER}/{node['filename']}")
-    title = f"bpwidgets {node['panel']} panel (precomputed, no kernel needed)"
+    title = f"{node['title']} (precomputed, no kernel needed)"
     translator.body.append(
         f'<div class="bpwidgets-panel"><iframe src="{translator.attval(src)}" '
         f'title="{translator.attval(title)}" loading="lazy" '
@@ -177,7 +223,7 @@ def copy_pages(app, exception) -> None:
         return
     cache, static = cache_folder(app.doctreedir), Path(app.outdir) / STATIC_FOLDER
     used = {filename: (docname, page)
-            for docname, pages in getattr(app.env, "bpwidgets_pages", {}).items()
+            for docname, pages in recorded_pages(app.env).items()
             for filename, page in pages.items()}
     for filename, (docname, page) in used.items():
         target = static / filename
@@ -192,27 +238,50 @@ def copy_pages(app, exception) -> None:
         temporary = target.with_name(f".{filename}.{os.getpid()}.tmp")
         shutil.copyfile(cache / filename, temporary)
         os.replace(temporary, target)
+    shared = {(p.manager, p.manager_version) for _, p in used.values() if p.shared}
+    for manager, version in shared:
+        copy_shared_manager(Path(manager), static / shared_folder(version))
     for folder in (static, cache):  # pages no document uses any more: the cache stays bounded
         for stale in set(p.name for p in folder.glob("*.html")) - set(used):
             (folder / stale).unlink(missing_ok=True)
+    for stale in set(static.glob(shared_folder("*"))) - {static / shared_folder(v)
+                                                         for _, v in shared}:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def shared_folder(version: str) -> str:
+    """The folder, beside the pages, of the html-manager copy that shared pages load."""
+    return f"html-manager-{version}"
+
+
+def copy_shared_manager(package: Path, target: Path) -> None:
+    """Copy ``embed.js`` and its WOFF2 icon fonts (all a browser loads) to ``target``, once."""
+    if target.exists():
+        return
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    shutil.rmtree(temporary, ignore_errors=True)
+    temporary.mkdir(parents=True)
+    for source in [package / "dist" / "embed.js", *(package / "dist").glob("*.woff2")]:
+        shutil.copyfile(source, temporary / source.name)
+    os.replace(temporary, target)
 
 
 def purge_doc(app, env, docname: str) -> None:
     """Forget the pages of a document that is about to be re-read or was removed."""
-    getattr(env, "bpwidgets_pages", {}).pop(docname, None)
+    recorded_pages(env).pop(docname, None)
 
 
 def merge_info(app, env, docnames, other) -> None:
     """Merge the pages recorded by a parallel reader process."""
-    pages = env.__dict__.setdefault("bpwidgets_pages", {})
-    for docname in docnames:
-        if docname in getattr(other, "bpwidgets_pages", {}):
-            pages[docname] = other.bpwidgets_pages[docname]
+    theirs = recorded_pages(other)
+    recorded_pages(env).update({d: theirs[d] for d in docnames if d in theirs})
 
 
 def setup(app) -> dict:
     """Register the directive, its node, the config value and the build hooks."""
     app.add_config_value("bpwidgets_max_mb", 5.0, "env", [float, int])
+    app.add_config_value("bpwidgets_html_manager", None, "env", [str])
+    app.add_config_value("bpwidgets_shared_html_manager", False, "env", [bool])
     app.add_node(bpwidgets_panel, html=(visit_panel_html, None),
                  **{fmt: (skip_node, None) for fmt in ("latex", "text", "man", "texinfo")})
     app.add_directive("bpwidgets-panel", PanelDirective)
@@ -249,9 +318,9 @@ def _parse_grid_option(text: str | None) -> dict | None:
             continue
         if "=" in item:
             try:
-                name, values = _parse_grid(item)
-            except ValueError as error:
-                raise PanelProblem(f"bad grid: {str(error).replace('--grid', ':grid:')}") from None
+                name, values = grid_item(item)
+            except argparse.ArgumentTypeError as error:
+                raise PanelProblem(f"bad grid: :grid: item {error}") from None
             grid[name] = values
         else:
             grid[item] = None
@@ -275,6 +344,16 @@ def _full_grid(panel, listed: dict | None) -> dict | None:
                              f"give them as {name}=V1,V2")
         grid[name] = values if values is not None else defaults[name]
     return grid
+
+
+def _culprit(make, state: dict) -> str:
+    """``"name=value: "`` for the first state entry the panel refuses on its own, else ``""``."""
+    for name, value in state.items():
+        try:
+            make(**{name: value}).close()
+        except (TypeError, ValueError, TraitError):
+            return f"{name}={json.dumps(value)}: "
+    return ""
 
 
 def _parse_height(text: str) -> str:

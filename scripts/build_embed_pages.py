@@ -12,14 +12,12 @@ import argparse
 from pathlib import Path
 
 from bpwidgets import panels
+from bpwidgets.panel_registry import PANELS
 
+# One page per panel of the registry (keyed by its name), plus extra pages of some panels.
 PAGES = {
     "chain_rule": dict(make=lambda: panels.ChainRulePanel("(x + y) * z", x=-2, y=5, z=-4),
                        grid=None),
-    "chain_rule_neuron": dict(
-        make=lambda: panels.ChainRulePanel("1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))",
-                                           w0=2, x0=-1, w1=-3, x1=-2, w2=-3),
-        grid=None),
     "network": dict(make=panels.NetworkPanel,
                     grid={"node_view": ["activation"], "weight": ["w5", "w1"]}),
     "gradient_flow": dict(make=panels.GradientFlowPanel,
@@ -37,6 +35,20 @@ PAGES = {
                              "optimizer": None, "l2": None, "seed": None},
                        before_frame=lambda panel: panel.step(150)),
 }
+EXTRA_PAGES = {
+    "chain_rule_neuron": dict(
+        make=lambda: panels.ChainRulePanel("1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))",
+                                           w0=2, x0=-1, w1=-3, x1=-2, w2=-3),
+        grid=None),
+}
+
+
+def all_pages() -> dict:
+    """The page of every registered panel (in registry order), then the extra pages."""
+    missing = [name for name in PANELS if name not in PAGES]
+    if missing:
+        raise ValueError(f"PAGES needs a page for every panel of the registry; missing {missing}")
+    return {**{name: PAGES[name] for name in PANELS}, **EXTRA_PAGES}
 
 
 def fixed_current(panel, grid: dict | None) -> dict | None:
@@ -52,7 +64,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="docs/embed", type=Path)
     args = parser.parse_args()
-    for name, page in PAGES.items():
+    for name, page in all_pages().items():
         panel = page["make"]()
         report = panel.to_html(args.out / f"{name}.html", grid=fixed_current(panel, page["grid"]),
                                before_frame=page.get("before_frame"),

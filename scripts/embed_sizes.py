@@ -2,9 +2,10 @@
 
     python scripts/embed_sizes.py
 
-For two panels it measures: the page ``bpwidgets export`` writes (also what the Sphinx directive
-copies into ``_static/bpwidgets``), an executed notebook holding the live panel or
-``panel.static()`` saved with widget state, and that notebook converted by nbconvert to HTML.
+For a few panels and grids it measures: the page ``bpwidgets export`` writes (loading the widget
+library from the CDN) and its ``--self-contained`` version (what the Sphinx directive copies into
+``_static/bpwidgets``), an executed notebook holding the live panel or ``panel.static()`` saved
+with widget state, and that notebook converted by nbconvert to HTML. Sizes in kB (1000 bytes).
 """
 
 from __future__ import annotations
@@ -40,17 +41,20 @@ def notebook_sizes(cell: str) -> tuple[int, int]:
 
 def main() -> None:
     """Measure every case and print one table row each (sizes in kB)."""
-    print(f"| {'panel and grid':42} | export page | notebook: live | .static() "
-          "| nbconvert HTML: live | .static() |")
-    print(f"|{'-' * 44}|-------------|----------------|-----------|"
-          "----------------------|-----------|")
+    print(f"| {'panel and grid':42} | export (CDN) | self-contained / directive "
+          "| notebook: live | .static() | nbconvert HTML: live | .static() |")
+    print(f"|{'-' * 44}|--------------|----------------------------|----------------|"
+          "-----------|----------------------|-----------|")
     with tempfile.TemporaryDirectory() as folder:
         for label, (name, state, grid) in CASES.items():
             panel, make = getattr(panels, name)(**state), f"{name}(**{state!r})"
             page = panel.to_html(Path(folder) / "page.html", grid=grid).size_bytes
+            inlined = panel.to_html(Path(folder) / "page.html", grid=grid,
+                                    self_contained=True).size_bytes
             live, live_html = notebook_sizes(make)
             static, static_html = notebook_sizes(f"{make}.static(grid={grid!r})")
-            print(f"| {label:42} | {page / 1e3:8.0f} kB | {live / 1e3:11.0f} kB "
+            print(f"| {label:42} | {page / 1e3:9.0f} kB | {inlined / 1e3:23.0f} kB "
+                  f"| {live / 1e3:11.0f} kB "
                   f"| {static / 1e3:6.0f} kB | {live_html / 1e3:17.0f} kB "
                   f"| {static_html / 1e3:6.0f} kB |")
 

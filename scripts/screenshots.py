@@ -5,7 +5,7 @@
 
 It starts a throwaway ``jupyter lab`` (the browser tests' machinery in ``tests/e2e``), writes
 a notebook with one panel per cell, runs it, and saves each cell (code and live panel) as a
-PNG, plus one JupyterLab window with Lesson 1 open. PNGs are reduced to a 256-colour palette
+PNG, plus one JupyterLab window with Lesson 1 open and one failing check's feedback card. PNGs are reduced to a 256-colour palette
 (panels use flat colours, so this is invisible and makes the files 3-4 times smaller).
 """
 
@@ -21,6 +21,8 @@ from pathlib import Path
 import nbformat
 import PIL.Image
 
+from bpwidgets.panel_registry import PANELS
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "tests" / "e2e"))
 
@@ -29,9 +31,11 @@ from lab_server import JupyterServer  # noqa: E402
 from notebook_page import (  # noqa: E402
     CHROMIUM_ARGS,
     NOTEBOOK,
+    STDERR_OUTPUT,
     check_panels,
     lab_url,
     open_notebook,
+    restart_and_run_all,
     run_all_without_errors,
     wait_for_loaded_images,
 )
@@ -41,29 +45,44 @@ VIEWPORT = {"width": 1280, "height": 900}  # a laptop screen, for the JupyterLab
 TALL_VIEWPORT = {"width": 1280, "height": 2400}  # every panel cell fits without scrolling
 SHOWCASE = "readme_panels.ipynb"
 LESSON_WINDOW = ("jupyterlab-lesson-01.png", "01_chain_rule.ipynb")
+# A failing check as a student sees it: lesson 2's hidden deltas with the classic W2.T slip.
+FEEDBACK_CARD = ("feedback-card.png", "feedback_card.ipynb", (
+    "import numpy as np\n"
+    "from bpwidgets.core.worked_examples import mazur_network\n"
+    "from bpwidgets.grading import references\n"
+    "from bpwidgets.grading.checks import check_array\n\n"
+    "def hidden_deltas(delta_o, W2, out_h):\n"
+    "    return (W2.T @ delta_o) * out_h * (1.0 - out_h)  # should be W2 @ delta_o\n\n"
+    "net, X, Y = mazur_network()\n"
+    "(_, out_h, _), (net_h, _) = net.forward_trace(X)\n"
+    "W2, delta_o = net.weights[1], net.gradients(X, Y, 'mse').deltas[1][0]\n"
+    'check_array("hidden_deltas", lambda: hidden_deltas(delta_o, W2, out_h[0]),\n'
+    "            references.mazur_hidden_deltas(), weights=W2, upstream=delta_o,\n"
+    "            local_derivative=references.sigmoid_derivative(net_h[0]))"
+))
 
-# Screenshot file name -> the code of one notebook cell that shows a panel.
+# Panel name (as in bpwidgets.panel_registry) -> the code of one notebook cell that shows it.
 PANEL_CELLS = {
-    "chain-rule-panel.png": (
+    "chain_rule": (
         "from bpwidgets.core.worked_examples import CS231N_NEURON_INPUTS\n"
         "from bpwidgets.panels import ChainRulePanel\n\n"
         'panel = ChainRulePanel("sigmoid(w0 * x0 + w1 * x1 + w2)", **CS231N_NEURON_INPUTS)\n'
         'panel.controls["step"].value = panel.first_backward_step + 3\n'
         "panel"
     ),
-    "network-panel.png": (
+    "network": (
         "from bpwidgets.panels import NetworkPanel\n\n"
         'NetworkPanel(view="gradient", weight="w5")'
     ),
-    "gradient-flow-panel.png": (
+    "gradient_flow": (
         "from bpwidgets.panels import GradientFlowPanel\n\n"
         'GradientFlowPanel(depth=20, activation="tanh", init="standard")'
     ),
-    "loss-surface-panel.png": (
+    "loss_surface": (
         "from bpwidgets.panels import LossSurfacePanel\n\n"
         'LossSurfacePanel(mode="rosenbrock", optimizer=("sgd", "momentum", "adam"))'
     ),
-    "playground-panel.png": (
+    "playground": (
         "from bpwidgets.panels import PlaygroundPanel\n\n"
         'playground = PlaygroundPanel(dataset="moons")\n'
         "playground.step(300)\n"
@@ -72,9 +91,14 @@ PANEL_CELLS = {
 }
 
 
+def screenshot_name(panel: str) -> str:
+    """The file of a panel's screenshot: chain_rule → chain-rule-panel.png."""
+    return f"{panel.replace('_', '-')}-panel.png"
+
+
 def write_showcase(path: Path) -> None:
     """Write the notebook with one panel per code cell."""
-    cells = [nbformat.v4.new_code_cell(code) for code in PANEL_CELLS.values()]
+    cells = [nbformat.v4.new_code_cell(PANEL_CELLS[name]) for name in PANELS]
     # A last cell to hold the selection, so no panel cell carries the "active" highlight.
     cells.append(nbformat.v4.new_markdown_cell("Made by `scripts/screenshots.py`."))
     notebook = nbformat.v4.new_notebook(cells=cells)
@@ -106,10 +130,10 @@ def shoot_panels(page, server, out_dir: Path) -> list[Path]:
     )
     cells = page.locator(f"{NOTEBOOK} .jp-CodeCell")
     saved = []
-    for index, name in enumerate(PANEL_CELLS):
+    for index, name in enumerate(PANELS):
         cell = cells.nth(index)
         cell.scroll_into_view_if_needed()
-        path = out_dir / name
+        path = out_dir / screenshot_name(name)
         save_small_png(cell.screenshot(), path)
         saved.append(path)
     return saved
@@ -128,11 +152,29 @@ def shoot_lesson_window(page, server, out_dir: Path) -> Path:
     return path
 
 
+def shoot_feedback_card(page, server, out_dir: Path) -> Path:
+    """Run one failing check in JupyterLab and save its cell: the code and the card."""
+    filename, notebook_name, code = FEEDBACK_CARD
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                       "language": "python"}
+    nbformat.write(notebook, server.root_dir / notebook_name)
+    open_notebook(page, server.url(lab_url(notebook_name)))
+    restart_and_run_all(page, 1)
+    page.locator(f"{NOTEBOOK} {STDERR_OUTPUT}").first.wait_for()
+    page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
+    path = out_dir / filename
+    save_small_png(page.locator(f"{NOTEBOOK} .jp-CodeCell").first.screenshot(), path)
+    return path
+
+
 def take_screenshots(server, browser, out_dir: Path) -> list[Path]:
     """Write every README screenshot into ``out_dir`` using a running server and browser."""
     out_dir.mkdir(parents=True, exist_ok=True)
     saved = []
-    for shoot, viewport in ((shoot_lesson_window, VIEWPORT), (shoot_panels, TALL_VIEWPORT)):
+    shots = ((shoot_lesson_window, VIEWPORT), (shoot_panels, TALL_VIEWPORT),
+             (shoot_feedback_card, VIEWPORT))
+    for shoot, viewport in shots:
         context = browser.new_context(viewport=viewport)
         try:
             result = shoot(context.new_page(), server, out_dir)

@@ -7,9 +7,11 @@ There is no Docker daemon here, so the image itself is never built. Instead:
   whole repository (the requirements install bpwidgets itself from ``.``).
 - The build is emulated: a fresh virtual environment, ``pip install -r
   binder/requirements.txt`` from a copy of the repository (as repo2docker does, from the
-  repository root), ``binder/postBuild`` if there is one, then every student notebook is
-  executed headless in that environment. Students see the feedback cells of unfinished
-  exercises fail; every other cell must run.
+  repository root), then ``binder/postBuild``, which hands out the lessons into
+  ``bpwidgets-lessons/`` (where the launch URL points) and removes the instructor material.
+  No file left in the tree contains a solution or hidden test, and every student notebook in
+  ``bpwidgets-lessons/`` is executed headless in that environment. Students see the feedback
+  cells of unfinished exercises fail; every other cell must run.
 """
 
 from __future__ import annotations
@@ -27,7 +29,10 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BINDER_DIR = REPO_ROOT / "binder"
-STUDENT_DIR = REPO_ROOT / "notebooks"
+STUDENT_DIR = REPO_ROOT / "bpwidgets" / "lessons"
+SOURCE_DIR = STUDENT_DIR / "source"
+LAUNCH_DIR = "bpwidgets-lessons"  # where binder/postBuild puts the lessons and the launch URL points
+SECRETS = ("### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS")
 
 # Left out of the copy the emulated build installs from: VCS data, local environments, outputs.
 NOT_COPIED = (".git", ".venv*", "artifacts", "build", "dist", "*.egg-info", "__pycache__",
@@ -158,10 +163,9 @@ def build_environment(repo: Path, venv: Path) -> dict[str, str]:
     )
     assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
     post_build = repo / "binder" / "postBuild"
-    if post_build.exists():
-        result = subprocess.run(["bash", str(post_build)], cwd=repo, env=env,
-                                capture_output=True, text=True, timeout=PIP_TIMEOUT)
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    result = subprocess.run(["bash", str(post_build)], cwd=repo, env=env,
+                            capture_output=True, text=True, timeout=PIP_TIMEOUT)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return env
 
 
@@ -174,10 +178,16 @@ def test_binder_environment_runs_every_student_notebook(tmp_path):
     env = build_environment(repo, venv)
     env["JUPYTER_CONFIG_DIR"] = str(tmp_path / "jupyter-config")
     env["JUPYTER_RUNTIME_DIR"] = str(tmp_path / "jupyter-runtime")
-    relative = [str(path.relative_to(REPO_ROOT / "notebooks")) for path in notebooks]
+    # The student's tree: the lessons where the launch URL points, no answer anywhere.
+    launch = repo / LAUNCH_DIR
+    assert sorted(p.name for p in launch.glob("*.ipynb")) == [p.name for p in notebooks]
+    leaks = [path for path in repo.rglob("*") if path.is_file() and path.suffix in (".ipynb", ".py")
+             and any(secret in path.read_text(errors="replace") for secret in SECRETS)]
+    assert not leaks, f"instructor material left where a student's file browser reaches: {leaks}"
+    relative = [path.name for path in notebooks]
     result = subprocess.run(
         [str(venv / "bin" / "python"), "-c", RUNNER, *relative],
-        cwd=repo / "notebooks", env=env, capture_output=True, text=True,
+        cwd=launch, env=env, capture_output=True, text=True,
         timeout=NOTEBOOK_TIMEOUT * (len(notebooks) + 1),
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -188,10 +198,9 @@ def test_binder_environment_runs_every_student_notebook(tmp_path):
     assert Path(report["bpwidgets_file"]).resolve().is_relative_to(venv.resolve())
 
     for name, errors in report["notebooks"].items():
-        unexpected = unexpected_student_errors(
-            repo / "notebooks" / name, repo / "notebooks" / "source" / name, errors)
+        unexpected = unexpected_student_errors(launch / name, SOURCE_DIR / name, errors)
         assert not unexpected, f"{name}: errors a student should not see: {unexpected}"
-        notebook = nbformat.read(repo / "notebooks" / name, as_version=4)
+        notebook = nbformat.read(launch / name, as_version=4)
         stubs = [cell for cell in notebook.cells
                  if cell.metadata.get("nbgrader", {}).get("solution")
                  and "NotImplementedError" in cell.source]

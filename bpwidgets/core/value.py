@@ -4,7 +4,8 @@
 call ``root.backward()`` and read ``.grad`` on every node. Each op stores its *local*
 derivatives (∂out/∂operand, one per operand) when it runs forward; ``backward`` then applies
 the chain rule ``operand.grad += local · out.grad`` and returns those steps as a ledger of
-``ChainRuleStep`` records that panels and lessons display.
+``ChainRuleStep`` records that panels and lessons display. A step's text keeps the running
+total (``a.grad``, summed over every path) apart from the local derivative (``∂c/∂a``).
 
     >>> a, b = Value(2.0, "a"), Value(-3.0, "b")
     >>> c = a * b
@@ -12,7 +13,7 @@ the chain rule ``operand.grad += local · out.grad`` and returns those steps as 
     >>> a.grad, b.grad
     (-3.0, 2.0)
     >>> steps[0].text
-    '∂L/∂a += ∂L/∂L · ∂L/∂a = 1 · (-3) = -3'
+    'a.grad += L.grad · ∂L/∂a = 1 · (-3) = -3'
 
 Naming (used in ``ChainRuleStep.text`` and by ``graph_layout``): a node is shown by its
 ``label``; an unlabelled root is ``L``; other unlabelled nodes are ``v<k>`` and unlabelled
@@ -130,7 +131,7 @@ class Value:
         if x == 0 and n < 0:
             raise ZeroDivisionError(f"0 ** {n!r} is undefined (the base Value's data is 0)")
         local = 0.0 if n == 0 else n * _power(x, n - 1)
-        return Value._from_op(_power(x, n), f"**{_format_number(n)}", (self,), (local,))
+        return Value._from_op(_power(x, n), f"**{format_number(n)}", (self,), (local,))
 
     def __rpow__(self, base):
         raise TypeError(
@@ -211,7 +212,7 @@ class Value:
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={_format_number(self.data)}, grad={_format_number(self.grad)}{label})"
+        return f"Value(data={format_number(self.data)}, grad={format_number(self.grad)}{label})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,23 +230,24 @@ class ChainRuleStep:
 
     @property
     def text(self) -> str:
-        """The step as a formula with numbers, e.g. ``∂L/∂a += ∂L/∂c · ∂c/∂a = -2 · 3 = -6``."""
-        root, out, node = (self._name(n) for n in (self._root(), self.output, self.input))
-        return (
-            f"∂{root}/∂{node} += ∂{root}/∂{out} · ∂{out}/∂{node} = "
-            f"{_format_number(self.upstream_grad)} · {_format_factor(self.local_grad)} = "
-            f"{_format_number(self.contribution)}"
-        )
+        """The step with numbers, e.g. ``a.grad += c.grad · ∂c/∂a = -2 · 3 = -6``.
 
-    def _root(self) -> Value | None:
-        return self.names.root if self.names is not None else None
+        ``x.grad`` is the running total ∂root/∂x (it adds up over every path); ``∂c/∂a`` is the
+        local derivative of one operation — two different things, written differently.
+        """
+        out, node = (self._name(n) for n in (self.output, self.input))
+        return (
+            f"{node}.grad += {out}.grad · ∂{out}/∂{node} = "
+            f"{format_number(self.upstream_grad)} · {format_operand(self.local_grad)} = "
+            f"{format_number(self.contribution)}"
+        )
 
     def _name(self, node: Value | None) -> str:
         if self.names is None:  # a step built by hand, outside any backward pass
             if node is None or not node.label:
                 return "L" if node is None else "?"
-            return _wrap(node.label)
-        return _wrap(self.names.name(node))
+            return wrap_name(node.label)
+        return wrap_name(self.names.name(node))
 
 
 def _step_builder():
@@ -310,13 +312,13 @@ def _default_name(node: Value, index: int, is_root: bool) -> str:
     return f"c{index}" if node.is_constant else f"v{index}"
 
 
-def _wrap(name: str) -> str:
+def wrap_name(name: str) -> str:
     """Parenthesise names that are not a single word, so ∂f/∂(x+y) reads unambiguously."""
     return name if name.replace("_", "").isalnum() else f"({name})"
 
 
-def _format_number(x: float) -> str:
-    """Compact form with 4 significant digits and no trailing zeros: -6, 0.7311, 1.5e-08."""
+def format_number(x: float) -> str:
+    """Compact form with 4 significant digits and no trailing zeros: -6, 0.7311, 1.5e-8."""
     if x == 0:
         return "0"  # also turns -0.0 into 0
     text = f"{x:.4g}"
@@ -326,9 +328,9 @@ def _format_number(x: float) -> str:
     return text
 
 
-def _format_factor(x: float) -> str:
-    """A number written after a product dot: negatives in parentheses, as in 2 · (-3)."""
-    text = _format_number(x)
+def format_operand(x: float) -> str:
+    """A number written after an operator: negatives in parentheses, as in 2 · (-3)."""
+    text = format_number(x)
     return f"({text})" if text.startswith("-") else text
 
 

@@ -14,9 +14,17 @@ _EXPORTS = {
     "check_scalar": "checks",
     "check_shape": "checks",
     "check_gradients": "checks",
+    "check_text": "checks",
+    "check_between": "checks",
+    "record_answer": "checks",
     "Diagnosis": "diagnose",
     "diagnose_autograd": "diagnose",
     "grade_submissions": "autograde",
+    "grade_one": "autograde",
+    "GradeOptions": "autograde",
+    "ResultsLog": "results_log",
+    "submission_digest": "results_log",
+    "SandboxUnavailable": "sandbox",
     "release_texts": "release",
 }
 

@@ -1,19 +1,25 @@
-"""``bpwidgets grade``: autograde submissions with nbgrader, one temporary course per run.
+"""``bpwidgets grade``: grade submissions in sandboxes, deciding every check where no student code runs.
 
-Each submission is copied (never touched in place) into a temporary nbgrader course as its own
-student; its lesson comes from the notebook metadata written by release, else its file name.
-nbgrader's autograde restores the test cells (hidden tests included) from the source, runs the
-notebook in a fresh kernel with a per-cell timeout in the course folder, and stores points per
-``grade_id`` in the gradebook, which is read back with each failing test's message as feedback.
-One bad submission never stops the others.
+Each submission gets its own executor in its own sandbox (bpwidgets.grading.sandbox), fed its
+code cells in order; its test cells and locked cells come from the instructor source by
+``grade_id`` (whatever the submission holds there), with each check's expected value and
+options withheld, so the kernel only records the student's answers. The grader then re-runs
+each test cell of the source here, where no student code ever ran, with the real expected
+values and the recorded answers, and scores points × passed / total checks
+(bpwidgets.grading.trusted_lesson). One bad submission never stops the others; with a results
+log each result is written (and fsynced) as soon as it exists, and ``--resume`` reuses them.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
+import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from bpwidgets.grading import nbgrader_setup, parallel_command
@@ -82,42 +88,33 @@ def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _items(course, lesson: str, student: str, timeout: int) -> list[ItemResult]:
-    """Read points per grade_id from the gradebook and feedback from the autograded notebook."""
-    import nbformat
+@dataclass(frozen=True)
+class GradeOptions:
+    """How to grade one submission: limits and sandbox policy (plain data, picklable)."""
 
-    from bpwidgets.grading.feedback import feedback_by_grade_id, grade_id_order
+    timeout: int = DEFAULT_TIMEOUT  # s per cell (wall)
+    submission_timeout: int = 900  # s per submission (wall, whole sandbox)
+    sandbox: str = "auto"  # "auto" | "required" | "off"
+    memory_mb: int = 2048  # address space of the executor
+    max_processes: int = 256  # processes and threads of the sandbox's uid
+    max_file_mb: int = 256  # largest file written, and the scratch folder's size
 
-    executed = nbformat.read(course.autograded(lesson, student), as_version=4)
-    feedback = feedback_by_grade_id(executed, timeout)
-    order = grade_id_order(nbformat.read(course.path("source", lesson), as_version=4))
-    grades = sorted(
-        course.grades(lesson, student),
-        key=lambda g: order.index(g.grade_id) if g.grade_id in order else len(order),
-    )
-    return [
-        ItemResult(
-            grade_id=grade.grade_id,
-            score=grade.score,
-            max_score=grade.max_score,
-            feedback=_item_feedback(grade, feedback),
-        )
-        for grade in grades
-    ]
+    def executor_settings(self, sandboxed: bool) -> dict:
+        """The limits the executor applies to itself before any student code."""
+        from bpwidgets.grading.sandbox import sandbox_uid
 
-
-MISSING_CELL = (
-    "this cell is missing from the submission (deleted?); nbgrader left it for manual grading"
-)
+        return {
+            "memory_mb": self.memory_mb,
+            "max_processes": self.max_processes if sandboxed else None,
+            "max_file_mb": self.max_file_mb,
+            "cpu_seconds": self.submission_timeout,
+            "uid": sandbox_uid() if sandboxed else None,
+        }
 
 
-def _item_feedback(grade, feedback: dict[str, str]) -> str:
-    """Return the feedback for one grade: the test's error, or why nbgrader could not score it."""
-    if grade.grade_id not in feedback:
-        return MISSING_CELL
-    if grade.needs_manual_grade:
-        return "needs manual grading"
-    return feedback[grade.grade_id]
+MISSING_CELL = "this test cell is missing from the submission (deleted?); it scores 0"
+MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
+MAX_CODE_CELLS = 2000
 
 
 def _result(path: Path, lesson: str | None, items=(), error: str | None = None) -> SubmissionResult:
@@ -133,77 +130,154 @@ def _result(path: Path, lesson: str | None, items=(), error: str | None = None) 
     )
 
 
-def _nbgrader_reason(outcome: dict) -> str:
-    """Return the first error line of a failed nbgrader run's log (else of its traceback)."""
-    text = outcome.get("log") or outcome.get("error") or ""
-    errors = [line for line in text.splitlines() if line.startswith("[ERROR]")]
-    lines = errors or [line for line in text.splitlines() if line.strip()]
-    return lines[0].removeprefix("[ERROR] ").strip() if lines else "nbgrader autograde failed"
+def _run_plan(notebook, lesson) -> tuple[list[tuple[str, str | None]], set[str]]:
+    """The code cells to run as (code, test grade_id or None), and the test grade_ids present.
+
+    Test and locked cells are taken from the instructor source by grade_id (first occurrence
+    only); whatever the submission claims in its metadata otherwise, a cell is student code.
+    """
+    plan, used = [], set()
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if isinstance(grade_id, str) and grade_id not in used and grade_id in lesson.tests:
+            used.add(grade_id)
+            plan.append((lesson.tests[grade_id].kernel_code, grade_id))
+        elif isinstance(grade_id, str) and grade_id not in used and grade_id in lesson.locked:
+            used.add(grade_id)
+            plan.append((lesson.locked[grade_id], None))
+        else:
+            plan.append((cell.source, None))
+    return plan, used & set(lesson.tests)
+
+
+def _missing_reason(status: str, error: str | None, timeout: float) -> str:
+    """Why a check of a test cell has no recorded answer, from how the cell ended."""
+    if status == "timeout":
+        return f"the cell did not finish within the {timeout:g} s limit — an infinite loop or a very slow computation?"
+    if status == "error":
+        return f"the test cell stopped before this check ({error})"
+    return "no answer was recorded for this check"
+
+
+def _execute(
+    plan, options: GradeOptions, source_dir: Path, sandboxed: bool
+) -> dict[str, tuple[list, str]]:
+    """Run the planned cells in one executor; return {test grade_id: (records, missing reason)}."""
+    from bpwidgets.grading.sandbox_session import ExecutorSession, SessionOver
+
+    outcomes: dict[str, tuple[list, str]] = {}
+    deadline = time.monotonic() + options.submission_timeout
+    stopped = None
+    # sandboxed, the scratch folder is the sandbox's own tmpfs: nothing of it ever reaches the disk
+    scratch_dir = (
+        contextlib.nullcontext()
+        if sandboxed
+        else tempfile.TemporaryDirectory(prefix="bpwidgets-grade-")
+    )
+    with scratch_dir as scratch:
+        try:
+            session = ExecutorSession(
+                sandboxed=sandboxed,
+                source_dir=source_dir,
+                scratch=Path(scratch) if scratch else None,
+                settings=options.executor_settings(sandboxed),
+                timeout=options.timeout,
+                deadline=deadline,
+            )
+        except SessionOver as over:
+            stopped = f"not run: {over}"
+            session = None
+        with session or contextlib.nullcontext():
+            for index, (code, grade_id) in enumerate(plan):
+                if stopped is not None:
+                    if grade_id is not None:
+                        outcomes[grade_id] = ([], stopped)
+                    continue
+                try:
+                    reply = session.run(code, test=grade_id is not None)
+                except SessionOver as over:
+                    stopped = f"not run: {over} (in code cell {index + 1})"
+                    if grade_id is not None:
+                        outcomes[grade_id] = ([], f"{over}")
+                    continue
+                if grade_id is not None:
+                    outcomes[grade_id] = (
+                        reply.records,
+                        _missing_reason(reply.status, reply.error, options.timeout),
+                    )
+    return outcomes
+
+
+def grade_one(
+    submission: Path, *, source_dir: Path, options: GradeOptions = GradeOptions()
+) -> SubmissionResult:
+    """Grade one submission end to end in its own sandbox; never raises for a bad submission.
+
+    Raises SandboxUnavailable only when ``options.sandbox == "required"`` and bwrap cannot run.
+    """
+    from bpwidgets.grading.sandbox import use_sandbox
+
+    sandboxed = use_sandbox(options.sandbox)
+    submission = Path(submission)
+    lesson_id = None
+    try:
+        if submission.is_file() and submission.stat().st_size > MAX_SUBMISSION_BYTES:
+            raise SubmissionError(f"the file is larger than {MAX_SUBMISSION_BYTES // 2**20} MB")
+        notebook = read_notebook(submission)
+        lesson_id = find_lesson(notebook, submission, source_dir)
+        return _grade_notebook(submission, notebook, lesson_id, source_dir, options, sandboxed)
+    except SubmissionError as error:
+        return _result(submission, lesson_id, error=str(error))
+    except Exception as error:  # a grading failure must never stop the batch
+        return _result(
+            submission, lesson_id, error=f"grading failed: {type(error).__name__}: {error}"
+        )
+
+
+def _grade_notebook(path, notebook, lesson_id, source_dir, options, sandboxed) -> SubmissionResult:
+    """Run a parsed submission and decide each of its lesson's test cells."""
+    from bpwidgets.grading.trusted_lesson import decide, load_lesson
+
+    source = Path(source_dir) / f"{lesson_id}.ipynb"
+    try:
+        lesson = load_lesson(source)
+    except Exception as error:
+        raise SubmissionError(f"lesson source {source} could not be read: {error}") from None
+    plan, present = _run_plan(notebook, lesson)
+    if sum(1 for _ in plan) > MAX_CODE_CELLS:
+        raise SubmissionError(f"too many code cells ({len(plan)}; the limit is {MAX_CODE_CELLS})")
+    outcomes = _execute(plan, options, Path(source_dir), sandboxed)
+    items = []
+    for grade_id, cell in lesson.tests.items():
+        if grade_id not in present:
+            items.append(ItemResult(grade_id, 0.0, cell.points, MISSING_CELL))
+            continue
+        records, reason = outcomes.get(grade_id, ([], "not run"))
+        decision = decide(cell, records, reason)
+        items.append(ItemResult(grade_id, decision.score, cell.points, decision.feedback))
+    return _result(path, lesson_id, items)
 
 
 def grade_submissions(
-    paths: list[Path], source_dir: Path = DEFAULT_SOURCE, timeout: int = DEFAULT_TIMEOUT
+    paths: list[Path], source_dir: Path = DEFAULT_SOURCE, options: GradeOptions = GradeOptions()
 ) -> list[SubmissionResult]:
-    """Autograde every submission in one temporary nbgrader course; return one result each."""
-    from bpwidgets.grading.course import TemporaryCourse
-
-    results: list[SubmissionResult | None] = [None] * len(paths)
-    queue = []
-    for index, path in enumerate(paths):
-        try:
-            notebook = read_notebook(path)
-            queue.append((index, path, find_lesson(notebook, path, source_dir)))
-        except SubmissionError as error:
-            results[index] = _result(path, None, error=str(error))
-    with TemporaryCourse(timeout=timeout) as course:
-        problems: dict[str, str | None] = {}  # lesson -> why its source could not be prepared
-        for number, (index, path, lesson) in enumerate(queue, start=1):
-            if lesson not in problems:
-                problems[lesson] = _generate(course, lesson, source_dir / f"{lesson}.ipynb")
-            if problems[lesson] is not None:
-                results[index] = _result(path, lesson, error=problems[lesson])
-                continue
-            started = time.perf_counter()
-            results[index] = _grade_safely(course, path, lesson, f"student{index:04d}", timeout)
-            _progress(
-                f"[{number}/{len(queue)}] {path} ({lesson}): {_outcome(results[index])} "
-                f"in {time.perf_counter() - started:.1f} s"
-            )
+    """Grade each submission in turn in this process (the CLI's batches: parallel_command)."""
+    results = []
+    for number, path in enumerate(paths, start=1):
+        started = time.perf_counter()
+        results.append(grade_one(path, source_dir=source_dir, options=options))
+        _progress(
+            f"[{number}/{len(paths)}] {path} ({results[-1].lesson or '?'}): "
+            f"{_outcome(results[-1])} in {time.perf_counter() - started:.1f} s"
+        )
     return results
 
 
 def _outcome(result: SubmissionResult) -> str:
     """Return '3/4' for a graded submission, else 'not graded'."""
     return f"{result.score:g}/{result.max_score:g}" if result.graded else "not graded"
-
-
-def _grade_safely(course, path: Path, lesson: str, student: str, timeout: int) -> SubmissionResult:
-    """Grade one submission; any failure becomes its error, so the others still get graded."""
-    try:
-        return _grade_one(course, path, lesson, student, timeout)
-    except Exception as error:  # a grading failure must never stop the batch
-        return _result(path, lesson, error=f"grading failed: {type(error).__name__}: {error}")
-
-
-def _generate(course, lesson: str, source: Path) -> str | None:
-    """Add and generate one lesson; return None on success, else the reason it failed."""
-    try:
-        course.add_lesson(lesson, source)
-        course.generate(lesson)
-    except (OSError, RuntimeError) as error:
-        return f"lesson source {source} could not be prepared: {str(error).splitlines()[0]}"
-    return None
-
-
-def _grade_one(course, path: Path, lesson: str, student: str, timeout: int) -> SubmissionResult:
-    """Autograde one submission already known to be a notebook of a known lesson."""
-    course.submit(lesson, student, path)
-    outcome = course.autograde(lesson, student)
-    if not outcome.get("success") or not course.autograded(lesson, student).is_file():
-        return _result(
-            path, lesson, error=f"nbgrader could not grade it: {_nbgrader_reason(outcome)}"
-        )
-    return _result(path, lesson, _items(course, lesson, student, timeout))
 
 
 def _positive_int(text: str) -> int:
@@ -219,9 +293,11 @@ def _positive_int(text: str) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the options of ``bpwidgets grade``."""
+    from bpwidgets.grading.sandbox import SANDBOX_MODES
+
     parser.epilog = (
         "exit status: 0 when every submission was graded (whatever its score), "
-        "1 when any could not be, 2 for usage errors"
+        "1 when any could not be, 2 for usage errors or when --sandbox required cannot sandbox"
     )
     parser.add_argument(
         "submissions",
@@ -243,17 +319,48 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help=f"time limit per cell (default: {DEFAULT_TIMEOUT})",
     )
+    parser.add_argument(
+        "--sandbox",
+        choices=SANDBOX_MODES,
+        default=os.environ.get("BPWIDGETS_SANDBOX", "auto"),
+        help="run each submission in a bubblewrap sandbox: auto (if bwrap works, else warn), "
+        "required (exit 2 if it cannot), off (default: $BPWIDGETS_SANDBOX, else auto)",
+    )
+    parser.add_argument(
+        "--results-log",
+        type=Path,
+        metavar="FILE",
+        help="JSON-lines log, one line per graded submission, written as each finishes "
+        "(default: FILE.jsonl beside --csv FILE)",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="reuse the results already in the results log (unchanged files only)",
+    )
     add_source_argument(parser)
     parallel_command.add_arguments(parser)
+
+
+def results_log_for(args: argparse.Namespace):
+    """The ResultsLog of a run: --results-log, else FILE.jsonl beside --csv FILE, else None."""
+    from bpwidgets.grading.results_log import ResultsLog
+
+    path = args.results_log
+    if path is None and args.csv is not None:
+        path = args.csv.with_suffix(".jsonl")
+    return ResultsLog(path, resume=args.resume) if path is not None else None
 
 
 def run(args: argparse.Namespace) -> int:
     """Grade the submissions and print the report; 0 if all were graded, 1 if not, 2 on misuse."""
     from bpwidgets.cli_errors import UsageError, check_writable_file, notebooks_in, report
-    from bpwidgets.grading.gradebook import CourseError
     from bpwidgets.grading.report import to_json, to_table
+    from bpwidgets.grading.sandbox import SandboxUnavailable, use_sandbox
 
     problem = parallel_command.usage_error(args)
+    if problem is None and args.resume and args.results_log is None and args.csv is None:
+        problem = "--resume reads the results log: give --results-log FILE (or --csv FILE)"
     if problem is not None:
         print(f"bpwidgets grade: error: {problem}", file=sys.stderr)
         return 2
@@ -268,8 +375,13 @@ def run(args: argparse.Namespace) -> int:
     if not nbgrader_setup.ready("grade"):
         return 2
     try:
+        use_sandbox(args.sandbox)
+    except SandboxUnavailable as error:
+        print(f"bpwidgets grade: error: {error}", file=sys.stderr)
+        return 2
+    try:
         results = parallel_command.grade_requested(args)
-    except CourseError as error:
+    except parallel_command.BatchError as error:
         print(f"bpwidgets grade: error: {error}", file=sys.stderr)
         return 2
     print(to_json(results) if args.json else to_table(results))

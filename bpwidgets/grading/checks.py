@@ -1,9 +1,9 @@
 """Instant feedback for lesson exercises: compare a student's answer with the expected one.
 
-Every check prints one short success line, or raises ``AssertionError`` with a message a
-student can act on (nbgrader then counts the test as failed): which array or layer is wrong,
-the largest absolute difference, the CS231n relative-error band, a shape mismatch explained,
-and a hint naming the likely classic mistake (transposed W, sum instead of mean, flipped sign,
+Every check prints one short success line, or raises an ``AssertionError`` whose message is a
+short card a student can act on (``card.py``; nbgrader counts the test as failed): what was
+checked, expected vs got at the worst entry, the CS231n relative-error band, a shape mismatch
+explained, and a hint naming the likely classic mistake (transposed W, sum instead of mean, flipped sign,
 missing local derivative...). A student's answer may be anything — a list, a scalar, None, a
 function that still raises ``NotImplementedError`` — and the check never crashes on it.
 
@@ -19,15 +19,17 @@ import numpy as np
 
 from bpwidgets.core.gradcheck import classify, relative_error
 from bpwidgets.core.validate import check_finite_array, check_positive_int
+from bpwidgets.grading.card import CheckFailure, fail
 from bpwidgets.grading.mistakes import diagnose
+from bpwidgets.grading.trusted_answers import mode_active, trusted_check
 
 DEFAULT_RTOL = 1e-5
 DEFAULT_ATOL = 1e-8
 
 
 def _fail(message: str) -> NoReturn:
-    """Raise the AssertionError that nbgrader records as the test's feedback."""
-    raise AssertionError(message) from None
+    """Raise a one-line card (an AssertionError nbgrader records as the test's feedback)."""
+    fail(message)
 
 
 def _evaluate(name: str, student):
@@ -114,9 +116,10 @@ def _check_shape_of(name: str, array: np.ndarray, expected_shape, dims) -> None:
     """Fail with an explained mismatch when ``array`` does not have ``expected_shape``."""
     expected_shape = tuple(int(n) for n in expected_shape)
     if array.shape != expected_shape:
-        _fail(
-            f"{name} has the wrong shape: expected {_named_shape(expected_shape, dims)}; "
-            f"got {array.shape} — {shape_hint(array.shape, expected_shape)}"
+        fail(
+            f"{name} has the wrong shape",
+            [f"expected {_named_shape(expected_shape, dims)}; got {array.shape}"],
+            shape_hint(array.shape, expected_shape),
         )
 
 
@@ -134,10 +137,12 @@ def _compare(
     atol: float,
     dims: Sequence[str] | None = None,
     batch_size: int | None = None,
-    local_derivative=None,
-    previous=None,
+    **hints,
 ) -> str:
-    """Return a success line for ``student`` ≈ ``expected``, or raise AssertionError explaining why not."""
+    """Return a success line for ``student`` ≈ ``expected``, or raise AssertionError explaining why not.
+
+    ``hints`` are the optional facts the mistake catalogue uses (see ``mistakes.diagnose``).
+    """
     reference = check_finite_array("expected", expected)
     if batch_size is not None:
         batch_size = check_positive_int("batch_size", batch_size)
@@ -152,22 +157,17 @@ def _compare(
     if close:
         return f"{name} is correct (max abs difference {max_diff:.3g}, {band})"
     where = tuple(int(i) for i in np.unravel_index(np.argmax(difference), array.shape))
-    location = f" at index {where}" if array.ndim else ""
-    message = f"{name} is wrong: max abs difference {max_diff:.3g}{location}, {band}"
-    hint = diagnose(
-        array,
-        reference,
-        batch_size=batch_size,
-        local_derivative=local_derivative,
-        previous=previous,
-        rtol=rtol,
-        atol=atol,
-    )
-    if hint:
-        message += f"\nHint: {hint}"
-    _fail(message)
+    got, wanted = f"{array[where]:.6g}", f"{reference[where]:.6g}"
+    if array.ndim:
+        worst = f"worst entry, at index {where}: expected {wanted}, got {got}"
+        worst += f" (shape {array.shape} is right)"
+    else:
+        worst = f"expected {wanted}, got {got}"
+    hint = diagnose(array, reference, batch_size=batch_size, rtol=rtol, atol=atol, **hints)
+    fail(f"{name} is wrong", [worst, f"max abs difference {max_diff:.3g}, {band}"], hint)
 
 
+@trusted_check
 def check_array(
     name: str,
     student,
@@ -179,12 +179,17 @@ def check_array(
     batch_size: int | None = None,
     local_derivative=None,
     previous=None,
+    derivative_of=None,
+    weights=None,
+    upstream=None,
 ) -> None:
     """Pass if ``student`` ≈ ``expected`` (np.allclose); else raise AssertionError with a hint.
 
     ``dims`` names the axes for shape messages (``("n_in", "n_out")``); ``batch_size`` enables
     the sum-instead-of-mean hint; ``local_derivative`` (e.g. σ'(z)) the missing-factor hint;
-    ``previous`` (the parameter before an update step) the flipped-update hint. ``student``
+    ``previous`` (the parameter before an update step) the flipped-update hint;
+    ``derivative_of=("tanh", a)`` the wrong-activation-derivative hint; ``weights`` and
+    ``upstream`` (W and δ of a backward product) the transposed-weights hint. ``student``
     may be a zero-argument function: a ``NotImplementedError`` it raises becomes feedback.
     """
     _succeed(
@@ -198,10 +203,14 @@ def check_array(
             batch_size=batch_size,
             local_derivative=local_derivative,
             previous=previous,
+            derivative_of=derivative_of,
+            weights=weights,
+            upstream=upstream,
         )
     )
 
 
+@trusted_check
 def check_scalar(
     name: str,
     student,
@@ -210,8 +219,12 @@ def check_scalar(
     rtol: float = DEFAULT_RTOL,
     atol: float = DEFAULT_ATOL,
     batch_size: int | None = None,
+    derivative_of=None,
 ) -> None:
-    """Pass if the number ``student`` ≈ ``expected``; a size-1 array counts as a number."""
+    """Pass if the number ``student`` ≈ ``expected``; a size-1 array counts as a number.
+
+    ``derivative_of=("tanh", a)`` names a wrong local derivative of that activation at ``a``.
+    """
     reference = check_finite_array("expected", expected)
     if reference.size != 1:
         raise ValueError(f"expected must be a single number; got shape {reference.shape}")
@@ -226,10 +239,12 @@ def check_scalar(
             rtol=rtol,
             atol=atol,
             batch_size=batch_size,
+            derivative_of=derivative_of,
         )
     )
 
 
+@trusted_check
 def check_shape(name: str, student, expected_shape, *, dims: Sequence[str] | None = None) -> None:
     """Pass if ``student`` has ``expected_shape``; else explain the mismatch (e.g. a transpose)."""
     array = _as_number_array(name, student)
@@ -249,7 +264,9 @@ def _as_named_list(kind: str, grads, names) -> list[tuple[str, object]]:
     return list(zip(labels, grads, strict=True))
 
 
+@trusted_check
 def check_gradients(
+    name: str,
     student_grads,
     reference_grads,
     names: Sequence[str] | None = None,
@@ -261,11 +278,13 @@ def check_gradients(
 ) -> None:
     """Compare per-layer gradients (dicts by name, or lists in layer order) and report each layer.
 
-    Every layer is checked; the AssertionError lists all wrong layers with their hints.
+    ``name`` says what was checked; ``student_grads`` may be a zero-argument function. Every
+    layer is checked; the AssertionError lists all wrong layers with their hints.
     ``local_derivatives`` gives, per layer (same keys or order), the activation derivative
     whose omission the missing-factor hint looks for.
     """
     reference = _as_named_list("reference_grads", reference_grads, names)
+    student_grads = _evaluate(name, student_grads)
     if isinstance(student_grads, Mapping):
         missing = [key for key, _ in reference if key not in student_grads]
         if missing:
@@ -277,7 +296,7 @@ def check_gradients(
         locals_ = [local_derivatives.get(key) for key, _ in reference]
     else:
         locals_ = (list(local_derivatives or []) + [None] * len(reference))[: len(reference)]
-    lines, wrong = [], 0
+    lines, summary, hints = [], [], []
     for (key, grad), (_, expected), local in zip(student, reference, locals_, strict=True):
         try:
             lines.append(
@@ -292,9 +311,61 @@ def check_gradients(
                     local_derivative=local,
                 )
             )
-        except AssertionError as failure:
-            wrong += 1
-            lines.append("✗ " + str(failure))
+            summary.append(f"✓ {key} is correct")
+        except CheckFailure as failure:
+            detail = f": {failure.facts[0]}" if failure.facts else ""
+            summary.append(f"✗ {failure.title}{detail}")
+            if failure.hint:
+                hints.append(f"({key}) {failure.hint}")
+    wrong = sum(line.startswith("✗") for line in summary)
     if wrong:
-        _fail(f"{wrong} of {len(reference)} gradients are wrong:\n" + "\n".join(lines))
+        title = f"{name}: {wrong} of {len(reference)} gradients are wrong"
+        fail(title, summary, hints[0] if hints else None)
     print("\n".join(lines))
+
+
+@trusted_check
+def check_text(
+    name: str,
+    student,
+    expected: str,
+    *,
+    choices: Sequence[str] | None = None,
+    hint: str | None = None,
+) -> None:
+    """Pass if the text ``student`` equals ``expected`` (a choice, a label, a formula)."""
+    answer = _evaluate(name, student)
+    if not isinstance(answer, str):
+        _fail(f"{name} must be text (a str); got {_describe(answer)}")
+    if choices is not None and answer not in choices:
+        _fail(f"{name} must be one of {', '.join(map(repr, choices))}; got {answer!r}")
+    if answer != expected:
+        fail(f"{name} is wrong", [f"expected {expected!r}, got {answer!r}"], hint)
+    _succeed(f"{name} is correct: {answer!r}")
+
+
+@trusted_check
+def check_between(name: str, student, low: float, high: float) -> None:
+    """Pass if the number ``student`` lies in [low, high] (an accuracy, a measured factor)."""
+    value = _as_number_array(name, student)
+    if value.size != 1:
+        _fail(f"{name} must be a single number; got an array of shape {value.shape}")
+    number = float(value.reshape(()))
+    if not low <= number <= high:
+        side = "too small" if number < low else "too large"
+        fail(f"{name} is {side}", [f"it must lie between {low:g} and {high:g}; got {number:.4g}"])
+    _succeed(f"{name} = {number:.4g} lies between {low:g} and {high:g}")
+
+
+def record_answer(name: str, student, *, choices: Sequence[str]) -> None:
+    """Record a multiple-choice answer without judging it: it is checked at grading time.
+
+    Not a check: while grading (answers recorded or decided) it does nothing, so it neither
+    records an answer nor counts towards the cell's points.
+    """
+    if mode_active():
+        return
+    answer = _evaluate(name, student)
+    if not isinstance(answer, str) or answer not in choices:
+        _fail(f"{name} must be one of {', '.join(map(repr, choices))}; got {_describe(answer)}")
+    print(f"answer recorded: {answer} — it is checked when your work is graded")

@@ -1,14 +1,14 @@
 """A throwaway nbgrader course directory: each lesson an assignment, each submission a student.
 
-``bpwidgets release`` and ``bpwidgets grade`` both run nbgrader itself through
+``bpwidgets release`` runs nbgrader's ``generate_assignment`` through
 ``nbgrader.apps.NbGraderAPI`` inside one of these, configured in code only (no config file from
 the current folder or the home directory leaks in). Layout, as nbgrader expects it::
 
     root/source/<lesson>/<lesson>.ipynb          instructor source
     root/release/<lesson>/<lesson>.ipynb         generated student copy
-    root/submitted/<student>/<lesson>/<lesson>.ipynb
-    root/autograded/<student>/<lesson>/<lesson>.ipynb
     root/gradebook.db
+
+(``bpwidgets grade`` needs no course: it reads the instructor source itself.)
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ import shutil
 import sys
 import tempfile
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
+from bpwidgets.lessons import SOURCE_DIR
+
 COURSE_ID = "bpwidgets"
-DEFAULT_SOURCE = Path("notebooks/source")
+DEFAULT_SOURCE = SOURCE_DIR  # the instructor sources shipped with the package
 # nbgrader stamps every new gradebook by running `alembic` in a subprocess (~2 s); one empty
 # gradebook is made per process and copied into every course instead.
 _empty_gradebook: bytes | None = None
@@ -74,16 +75,6 @@ def empty_gradebook() -> bytes:
     return _empty_gradebook
 
 
-@dataclass(frozen=True)
-class GradeItem:
-    """Points nbgrader gave one graded cell of one submission."""
-
-    grade_id: str
-    score: float
-    max_score: float
-    needs_manual_grade: bool
-
-
 class TemporaryCourse:
     """An nbgrader course in a temporary directory, removed on exit (use as a context manager)."""
 
@@ -108,21 +99,11 @@ class TemporaryCourse:
         """Return the nbgrader configuration for this course (nothing read from disk)."""
         from traitlets.config import Config
 
-        from bpwidgets.grading.guarded_execute import autograde_preprocessors
-
         config = Config()
         config.CourseDirectory.root = str(self.root)
         config.CourseDirectory.course_id = COURSE_ID
         config.CourseDirectory.db_url = f"sqlite:///{self.gradebook_path}"
         config.Exchange.root = str(self.root / "exchange")
-        config.Execute.timeout = self.timeout
-        config.Execute.shutdown_kernel = "immediate"  # a throwaway kernel, possibly stuck
-        # nbclient's defaults for Python kernels, plus a quiet kernel log on the grader's stderr
-        config.Execute.extra_arguments = [
-            "--HistoryManager.hist_file=:memory:",
-            "--IPKernelApp.log_level=ERROR",
-        ]
-        config.Autograde.autograde_preprocessors = autograde_preprocessors()
         return config
 
     @property
@@ -158,38 +139,6 @@ class TemporaryCourse:
             result = self.api.generate_assignment(lesson)
         self._require_success("generate_assignment", result)
         return self.path("release", lesson)
-
-    def submit(self, lesson: str, student: str, notebook: Path) -> None:
-        """Copy a submission into the course as ``student``'s hand-in for ``lesson``."""
-        target = self.path("submitted", lesson, student)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(notebook, target)
-
-    def autograde(self, lesson: str, student: str) -> dict:
-        """Run nbgrader autograde for one submission; return NbGraderAPI's result dict."""
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SQLAlchemy chatter from nbgrader's gradebook
-            return self.api.autograde(lesson, student)
-
-    def autograded(self, lesson: str, student: str) -> Path:
-        """Path of the executed, autograded copy of a submission."""
-        return self.path("autograded", lesson, student)
-
-    def grades(self, lesson: str, student: str) -> list[GradeItem]:
-        """Read a submission's points per grade_id from the gradebook."""
-        from nbgrader.api import Gradebook
-
-        with Gradebook(self.api.coursedir.db_url, COURSE_ID) as gradebook:
-            notebook = gradebook.find_submission_notebook(lesson, lesson, student)
-            return [
-                GradeItem(
-                    grade_id=grade.name,
-                    score=float(grade.score or 0.0),
-                    max_score=float(grade.max_score or 0.0),
-                    needs_manual_grade=bool(grade.needs_manual_grade),
-                )
-                for grade in notebook.grades
-            ]
 
     @staticmethod
     def _require_success(step: str, result: dict) -> None:

@@ -18,8 +18,13 @@ from bpwidgets.grading.course import add_source_argument, check_lesson_id, sourc
 
 CONFIG = '''"""nbgrader configuration of this course (written by `bpwidgets course init`)."""
 
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+
 c = get_config()  # noqa: F821 (provided by nbgrader when it reads this file)
 c.CourseDirectory.course_id = {course_id!r}
+# Feedback for students leaves the hidden tests out (nbgrader's default shows them).
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
 '''
 
 

@@ -74,20 +74,31 @@ def local_slips(op: str, out_value: float, in_value: float, local: float) -> tup
     return tuple(slips)
 
 
-def gradient_slips(op: str, out_value: float, in_value: float, local: float, upstream: float,
-                   before: float) -> tuple[Slip, ...]:
+def gradient_slips(
+    op: str, out_value: float, in_value: float, local: float, upstream: float, before: float
+) -> tuple[Slip, ...]:
     """Typical wrong ∂root/∂in after one chain-rule step ``in.grad += local · upstream``."""
     after = before + local * upstream
     slips = [Slip(before + upstream, "forgot_local"), Slip(local * upstream, "second_path")]
     if op == "*":
         slips.append(Slip(before + in_value * upstream, "swapped_mul"))
-    slips += [Slip(before + local * out_value, "forward_value"), Slip(in_value, "forward_value"),
-              Slip(before, "stale"), Slip(-after, "sign")]
+    slips += [
+        Slip(before + local * out_value, "forward_value"),
+        Slip(in_value, "forward_value"),
+        Slip(before, "stale"),
+        Slip(-after, "sign"),
+    ]
     return tuple(slips)
 
 
-def delta_slips(upstream: float, slope: float, out_value: float, net_value: float,
-                paths: tuple[float, ...] = (), crossed: float | None = None) -> tuple[Slip, ...]:
+def delta_slips(
+    upstream: float,
+    slope: float,
+    out_value: float,
+    net_value: float,
+    paths: tuple[float, ...] = (),
+    crossed: float | None = None,
+) -> tuple[Slip, ...]:
     """Typical wrong δ = ∂E/∂net of a unit: ``upstream`` is ∂E/∂out, ``paths`` its terms δ_k·w."""
     slips = [Slip(upstream, "forgot_slope"), Slip(-upstream * slope, "sign")]
     if len(paths) > 1:
@@ -98,12 +109,18 @@ def delta_slips(upstream: float, slope: float, out_value: float, net_value: floa
     return tuple(slips)
 
 
-def weight_slips(delta: float, upstream: float, incoming: float, outgoing: float,
-                 weight: float) -> tuple[Slip, ...]:
+def weight_slips(
+    delta: float, upstream: float, incoming: float, outgoing: float, weight: float
+) -> tuple[Slip, ...]:
     """Typical wrong ∂E/∂w = δ_j · out_i for the weight w from unit i to unit j."""
-    return (Slip(delta, "forgot_local"), Slip(upstream * incoming, "forgot_slope"),
-            Slip(delta * outgoing, "wrong_input"), Slip(-delta * incoming, "sign"),
-            Slip(incoming, "forward_value"), Slip(weight, "forward_value"))
+    return (
+        Slip(delta, "forgot_local"),
+        Slip(upstream * incoming, "forgot_slope"),
+        Slip(delta * outgoing, "wrong_input"),
+        Slip(-delta * incoming, "sign"),
+        Slip(incoming, "forward_value"),
+        Slip(weight, "forward_value"),
+    )
 
 
 def step_hint(answer: float, expected: float, slips=(), local_derivative=None) -> tuple[str, str]:
@@ -112,10 +129,17 @@ def step_hint(answer: float, expected: float, slips=(), local_derivative=None) -
         if not close(slip.value, expected) and close(answer, slip.value):
             return slip.key, slip.hint
     if math.isclose(answer, expected, rel_tol=ROUNDING_RTOL):
-        return "rounded", ("very close, but rounded — the picture shows 4 digits; type more "
-                           "digits or an expression with the names offered (e.g. 1 - t**2)")
-    hint = diagnose(np.asarray(answer, float), np.asarray(expected, float),
-                    local_derivative=local_derivative, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL)
+        return "rounded", (
+            "very close, but rounded — the picture shows 4 digits; type more "
+            "digits or an expression with the names offered (e.g. 1 - t**2)"
+        )
+    hint = diagnose(
+        np.asarray(answer, float),
+        np.asarray(expected, float),
+        local_derivative=local_derivative,
+        rtol=DEFAULT_RTOL,
+        atol=DEFAULT_ATOL,
+    )
     # Any two numbers differ by *some* factor: only a named factor says something about a scalar.
     if hint and not hint.startswith(_ANY_FACTOR):
         return "catalogue", hint

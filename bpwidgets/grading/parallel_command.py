@@ -20,31 +20,20 @@ LMS_LAYOUTS = ("canvas", "moodle")
 
 
 def grade_alone(submission: Path, *, source_dir: Path, options: dict) -> SubmissionResult:
-    """Grade one submission on its own (C2's ``grade_one`` signature; picklable)."""
-    from bpwidgets.grading.autograde import DEFAULT_TIMEOUT, grade_submissions
+    """Grade one submission on its own: C2's ``grade_one`` with options as a plain dict."""
+    from bpwidgets.grading.autograde import GradeOptions, grade_one
 
-    timeout = options.get("timeout", DEFAULT_TIMEOUT)
-    return grade_submissions([Path(submission)], Path(source_dir), timeout)[0]
-
-
-def _jobs(text: str) -> int:
-    """argparse type: a whole number of worker processes >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of processes >= 1; got {text!r}")
-    return value
+    return grade_one(Path(submission), source_dir=Path(source_dir), options=GradeOptions(**options))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare --jobs, --scheduler, --course, --assignment and --lms."""
+    from bpwidgets.cli_errors import positive_int
     from bpwidgets.grading.parallel import default_jobs
 
     parser.add_argument(
         "--jobs",
-        type=_jobs,
+        type=positive_int,
         default=None,
         metavar="N",
         help=f"grade N submissions at once (default: the number of CPUs, {default_jobs()} here)",
@@ -83,40 +72,74 @@ def usage_error(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _executor(args: argparse.Namespace):
-    """Return ``run(paths, grade, on_result) -> results`` for --jobs or --scheduler."""
-    if args.scheduler:
-        from bpwidgets.grading.cluster import grade_on_cluster
+class BatchError(Exception):
+    """The batch cannot start (course, assignment or cluster unusable); the message says why."""
 
-        return functools.partial(grade_on_cluster, address=args.scheduler)
+
+def _run_where_asked(paths, source_dir, options, on_result, args) -> list[SubmissionResult]:
+    """Grade ``paths`` on the Dask cluster of --scheduler, else in --jobs local processes."""
     from bpwidgets.grading.parallel import default_jobs, grade_in_processes
 
-    jobs = args.jobs or default_jobs()
-    return lambda paths, grade, on_result: grade_in_processes(paths, grade, jobs, on_result)
+    if args.scheduler:
+        from bpwidgets.grading.cluster import ClusterError, grade_on_cluster
+
+        try:
+            return grade_on_cluster(
+                paths, grade_alone, source_dir, options, on_result, address=args.scheduler
+            )
+        except ClusterError as error:
+            raise BatchError(str(error)) from None
+    grade = functools.partial(grade_alone, source_dir=source_dir, options=options)
+    return grade_in_processes(paths, grade, args.jobs or default_jobs(), on_result)
 
 
 def grade_batch(
     paths: list[Path], source_dir: Path, args: argparse.Namespace
 ) -> list[SubmissionResult]:
-    """Grade ``paths`` where the options say, showing progress on stderr; results in order."""
-    from bpwidgets.grading.parallel_progress import Progress
+    """Grade ``paths`` where the options say, showing progress on stderr; results in order.
 
-    grade = functools.partial(grade_alone, source_dir=source_dir, options={"timeout": args.timeout})
-    progress = Progress(len(paths), sys.stderr)
+    With a results log, each result is logged the moment it arrives, and with ``--resume``
+    the submissions the log already holds (same path, same content) are not graded again.
+    """
+    from bpwidgets.grading.autograde import results_log_for
+    from bpwidgets.grading.parallel_progress import Progress
+    from bpwidgets.grading.results_log import submission_digest
+
+    log = results_log_for(args)
+    done = log.finished() if log is not None else {}
+    digests = [submission_digest(path) for path in paths]
+    results = [done.get((str(path), digest)) for path, digest in zip(paths, digests, strict=True)]
+    todo = [index for index, result in enumerate(results) if result is None]
+    options = {"timeout": args.timeout, "sandbox": args.sandbox}
+    progress = Progress(len(todo), sys.stderr)
+
+    def on_result(position: int, result: SubmissionResult) -> None:
+        if log is not None:
+            log.append(result, digests[todo[position]])
+        progress.update(result)
+
     try:
-        return _executor(args)(paths, grade, lambda index, result: progress.update(result))
+        fresh = _run_where_asked(
+            [paths[index] for index in todo], source_dir, options, on_result, args
+        )
     finally:
         progress.close()
+    for index, result in zip(todo, fresh, strict=True):
+        results[index] = result
+    return results
 
 
 def grade_requested(args: argparse.Namespace) -> list[SubmissionResult]:
     """Grade the files given, or every submission of --course's assignment (then record it)."""
     if args.course is None:
         return grade_batch(args.submissions, args.source, args)
-    from bpwidgets.grading.gradebook import Course
+    from bpwidgets.grading.gradebook import Course, CourseError
 
-    course = Course(args.course)
-    course.check_assignment(args.assignment)
+    try:
+        course = Course(args.course)
+        course.check_assignment(args.assignment)
+    except CourseError as error:
+        raise BatchError(str(error)) from None
     source_dir = course.source_dir(args.assignment)
     results = grade_batch(course.submissions(args.assignment), source_dir, args)
     course.record(args.assignment, results)

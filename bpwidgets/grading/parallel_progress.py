@@ -63,7 +63,6 @@ class Progress:
     def close(self) -> None:
         """End the bar's line (a terminal only), with the total time taken."""
         if self.bar:
-            self.stream.write(
-                f"\n{self.done} graded in {clock_text(self.clock() - self.started)}\n"
-            )
+            took = clock_text(self.clock() - self.started)
+            self.stream.write(f"\n{self.done} done in {took}, {self.failures} not graded\n")
             self.stream.flush()

@@ -1,8 +1,9 @@
 """``bpwidgets release``: generate the student notebooks from the instructor sources.
 
-Each source ``notebooks/source/NN_name.ipynb`` goes through nbgrader's generate_assignment
+Each source ``bpwidgets/lessons/source/NN_name.ipynb`` goes through nbgrader's generate_assignment
 (solutions cleared, hidden tests removed, cells locked, outputs cleared, checksums added) in a
-temporary course, is normalised for byte-identical output, and lands as ``notebooks/NN_name.ipynb``.
+temporary course, is normalised for byte-identical output, and lands as ``bpwidgets/lessons/NN_name.ipynb`` (both ship with the package;
+``bpwidgets lessons`` hands the student copies out).
 ``--check`` writes nothing and exits 1 listing the student copies that drifted from their source.
 """
 
@@ -14,8 +15,9 @@ from pathlib import Path
 
 from bpwidgets.grading import nbgrader_setup
 from bpwidgets.grading.course import add_source_argument, source_is_folder
+from bpwidgets.lessons import STUDENT_DIR
 
-DEFAULT_DEST = Path("notebooks")
+DEFAULT_DEST = STUDENT_DIR
 
 
 def lesson_sources(source_dir: Path) -> list[Path]:

@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 from bpwidgets.core.lazy_exports import lazy_exports
+from bpwidgets.panel_registry import panel_exports
 
-_EXPORTS = {
-    "ChainRulePanel": "chain_rule",
-    "NetworkPanel": "network",
-    "GradientFlowPanel": "gradient_flow",
-    "LossSurfacePanel": "loss_surface",
-    "PlaygroundPanel": "playground",
-}
+_EXPORTS = panel_exports()  # class name -> module, one row per panel in bpwidgets.panel_registry
 
 __all__ = list(_EXPORTS)
 

@@ -14,6 +14,7 @@ the text shown, ``panel.first_backward_step`` is ``n+1``.
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass
 
@@ -21,7 +22,9 @@ import ipywidgets as widgets
 
 from bpwidgets.core.expression import build_expression, expression_inputs
 from bpwidgets.core.graph import GraphLayout, graph_layout
-from bpwidgets.core.value import ChainRuleStep, Value
+from bpwidgets.core.value import ChainRuleStep, Value, wrap_name
+from bpwidgets.core.value import format_number as fmt  # the core's number style, short here
+from bpwidgets.core.value import format_operand as fmt_operand
 from bpwidgets.core.worked_examples import CS231N_CIRCUIT_INPUTS
 from bpwidgets.panels.base import LABEL_STYLE, Panel
 from bpwidgets.panels.graph_drawing import GraphDrawing, NodeStyle
@@ -98,7 +101,7 @@ def forward_text(layout: GraphLayout, k: int) -> str:
     numbers = [fmt(value.parents[0].data), *(fmt_operand(p.data) for p in value.parents[1:])]
     if len(names) == 2:
         symbol = {"*": "·"}.get(node.op, node.op)
-        symbolic = f"{names[0]} {symbol} {names[1]}"
+        symbolic = f"{wrap_name(names[0])} {symbol} {wrap_name(names[1])}"  # f = (x+y) · z
         numeric = f"{numbers[0]} {symbol} {numbers[1]}"
     elif node.op.startswith("**"):
         symbolic, numeric = f"{names[0]}{node.op}", f"{numbers[0]}{node.op}"
@@ -109,19 +112,6 @@ def forward_text(layout: GraphLayout, k: int) -> str:
     if node.name.replace(" ", "") == symbolic.replace(" ", ""):  # labelled by its own formula
         return f"{node.name} = {numeric} = {fmt(node.data)}"
     return f"{node.name} = {symbolic} = {numeric} = {fmt(node.data)}"
-
-
-def fmt(x: float) -> str:
-    """4 significant digits, no trailing zeros (as in the core's chain-rule texts)."""
-    if x == 0:
-        return "0"
-    return f"{x:.4g}"
-
-
-def fmt_operand(x: float) -> str:
-    """A number inside a formula: negatives in parentheses."""
-    text = fmt(x)
-    return f"({text})" if text.startswith("-") else text
 
 
 class ChainRulePanel(QuizMixin, Panel):
@@ -226,8 +216,11 @@ class ChainRulePanel(QuizMixin, Panel):
 
     @property
     def formula(self) -> str:
-        """The formula shown for the current step."""
-        return self._formula(self._walk, self.controls["step"].value)
+        """The formula shown for the current step (a quiz's question marks included)."""
+        walk, step = self._walk, self.controls["step"].value
+        if self.quiz is not None:
+            return self.quiz.masked_formula(walk, step, self._formula(walk, step))
+        return self._formula(walk, step)
 
     def sync_controls(self, changed) -> None:
         """One input control per name of the expression; the step slider over the new graph."""
@@ -297,8 +290,9 @@ class ChainRulePanel(QuizMixin, Panel):
         self._drawing.update(styles, edge_colours, edge_widths)
         self.phase_text.set_text(_phase_line(walk, step))
         self.title.set_text(formula)
+        escaped = html.escape(formula, quote=False)
         self.formula_line.value = (
-            f'<span style="font-size:1.15em;font-family:monospace">{_escape(formula)}</span>')
+            f'<span style="font-size:1.15em;font-family:monospace">{escaped}</span>')
         self.set_caption(caption)
 
     def _ensure_drawing(self, layout: GraphLayout) -> None:
@@ -415,7 +409,8 @@ def _explanation(walk: Walkthrough, step: int) -> str:
         s = walk.steps[j]
         out, into = layout.nodes[layout.node_id(s.output)], layout.nodes[layout.node_id(s.input)]
         text = (f"The gradient at {out.name} ({fmt(s.upstream_grad)}) times the local derivative "
-                f"∂{_wrap(out.name)}/∂{_wrap(into.name)} ({fmt(s.local_grad)}) is added to the "
+                f"∂{wrap_name(out.name)}/∂{wrap_name(into.name)} ({fmt(s.local_grad)}) is added "
+                f"to the "
                 f"gradient of {into.name}, which becomes {fmt(s.grad_after)}.")
         if step == walk.last_step:
             text += " Done: every node now holds the derivative of the output with respect to it."
@@ -426,15 +421,6 @@ def _explanation(walk: Walkthrough, step: int) -> str:
     if not node.op:
         return f"{node.name} is a leaf: its value is given, nothing to compute."
     return f"{node.name} is computed from its inputs; its local derivatives are kept for later."
-
-
-def _wrap(name: str) -> str:
-    """Parenthesise names that are not one word, so ∂(x+y) reads unambiguously."""
-    return name if name.replace("_", "").isalnum() else f"({name})"
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _check_input_names(names: list[str], reserved) -> list[str]:

@@ -10,12 +10,11 @@ The panel draws what :func:`bpwidgets.core.gradflow.gradient_flow` measures:
 - the core's verdict sentence ("vanishing", "exploding" or "healthy").
 
 Layers are numbered 1 … L from the input: layers 1 … depth are hidden, layer L = depth + 1 is
-the linear output. Overflowing networks are drawn with × markers where values became inf/nan.
+the linear output. Overflowing networks are drawn with × markers where values overflowed.
 """
 
 from __future__ import annotations
 
-import functools
 import textwrap
 
 import ipywidgets as widgets
@@ -24,10 +23,12 @@ from matplotlib import colormaps, ticker
 from matplotlib.transforms import blended_transform_factory
 
 from bpwidgets.core.activations import ACTIVATIONS
-from bpwidgets.core.gradflow import gradient_flow
+from bpwidgets.core.caching import MB, remembered
+from bpwidgets.core.gradflow import FlowRun, gradient_flow
 from bpwidgets.core.init import INITS
+from bpwidgets.panels import background
 from bpwidgets.panels.axes_style import lean_axes
-from bpwidgets.panels.base import LABEL_STYLE, Panel
+from bpwidgets.panels.base import LABEL_STYLE, LOG_SLIDER_OPTIONS, SLIDER_OPTIONS, Panel
 from bpwidgets.panels.palette import HIGHLIGHT, NEUTRAL, OKABE_ITO, SEQUENTIAL_CMAP
 
 MAX_CURVES = 6  # density curves per histogram view: readable at depth 50
@@ -37,11 +38,12 @@ WEIGHT_GRAD_COLOUR = OKABE_ITO["orange"]
 SATURATION_COLOUR = OKABE_ITO["reddish_purple"]
 
 
-@functools.lru_cache(maxsize=32)
+@remembered(maxsize=32, max_bytes=64 * MB)
 def cached_flow(depth, width, activation, init, batch, seed, lr, steps):
     """The core's ``gradient_flow``, remembered: going back to a setting redraws at once.
 
-    Safe to share because a ``GradientFlow`` is frozen and deterministic for its arguments.
+    Safe to share: a ``GradientFlow`` is deterministic for its arguments, frozen, and its arrays
+    are made read-only by the shared-cache policy (``bpwidgets.core.caching``).
     """
     with np.errstate(all="ignore"):  # an exploding network is drawn, not warned about
         return gradient_flow(depth=depth, width=width, activation=activation, init=init,
@@ -103,13 +105,12 @@ class GradientFlowPanel(Panel):
 
     def __init__(self, *, hide=(), **state):
         self.flow = None
+        self._run, self._run_key = None, None  # the training run being continued
         super().__init__(self._make_controls(), hide=hide, state=state)
 
     @staticmethod
     def _make_controls() -> dict:
-        slider = {"style": LABEL_STYLE, "continuous_update": False}
-        log = {"base": 10, "style": LABEL_STYLE, "continuous_update": False,
-               "readout_format": ".3g"}
+        slider, log = SLIDER_OPTIONS, LOG_SLIDER_OPTIONS
         return {
             "depth": widgets.IntSlider(value=10, min=1, max=50, description="depth", **slider),
             "width": widgets.IntSlider(value=64, min=4, max=512, step=4, description="width",
@@ -127,6 +128,11 @@ class GradientFlowPanel(Panel):
             "lr": widgets.FloatLogSlider(value=0.01, min=-4, max=0, step=0.1, description="lr",
                                          **log),
         }
+
+    def close(self) -> None:
+        """Close the panel and free the remembered training run."""
+        self._run, self._run_key = None, None
+        super().close()
 
     def arrange_controls(self):
         """Two rows: the network, then the data and training."""
@@ -177,13 +183,16 @@ class GradientFlowPanel(Panel):
         on_top = blended_transform_factory(ax.transData, ax.transAxes)
         (self.overflow_markers,) = ax.plot([], [], "x", color=HIGHLIGHT, ms=7, mew=2,
                                            transform=on_top, clip_on=False,
-                                           label="inf/nan")
+                                           label="overflow")
         self.overflow_text = ax.text(0.5, 0.35, "", transform=ax.transAxes, ha="center",
                                      va="center", color=HIGHLIGHT, fontsize=9,
                                      bbox={"fc": "white", "ec": HIGHLIGHT, "alpha": 0.9})
         ax.set_xlabel("layer  (1 = first hidden → L = output)")
         ax.set_ylabel("gradient norm (log)")
-        self.norms_legend = ax.legend(fontsize=7.5, loc="lower left", bbox_to_anchor=(0, 1.0),
+        self.offscale_note = ax.text(0, 0, "", ha="left", fontsize=8, color=NEUTRAL,
+                                     transform=blended_transform_factory(ax.transData,
+                                                                         ax.transAxes))
+        self.norms_legend = ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.0),
                                       ncols=3, frameon=False, columnspacing=1.0,
                                       handlelength=1.8, borderaxespad=0.2)
         _lean_axes(ax, label_drop=0.3)
@@ -197,6 +206,8 @@ class GradientFlowPanel(Panel):
         ax.set_xlabel("layer")
         self.saturation_note = ax.text(0.03, 0.96, "", transform=ax.transAxes, ha="left",
                                        va="top", fontsize=8, color=NEUTRAL)
+        self.saturation_empty = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center",
+                                        va="center", fontsize=9, color=NEUTRAL)
         _lean_axes(ax, label_drop=0.3)
 
     @staticmethod
@@ -218,11 +229,24 @@ class GradientFlowPanel(Panel):
         self.controls["lr"].disabled = self.controls["steps"].value == 0
 
     def compute(self):
-        """The core's gradient-flow statistics for the current controls."""
+        """The core's gradient-flow statistics for the current controls.
+
+        Training continues the remembered run of the same network and lr: moving "training
+        steps" from k to k + m trains m steps, moving back is a lookup (the run keeps one
+        picture per step). Each step is a checkpoint: a newer state stops the training there,
+        and the picture of the step reached is shown while it goes on.
+        """
         state = self.state
         init = state["std"] if state["init"] == "normal" else state["init"]
-        return cached_flow(state["depth"], state["width"], state["activation"], init,
-                           state["batch"], state["seed"], state["lr"], state["steps"])
+        network = (state["depth"], state["width"], state["activation"], init, state["batch"],
+                   state["seed"])
+        if state["steps"] == 0:
+            return cached_flow(*network, state["lr"], 0)
+        if self._run_key != (*network, state["lr"]):
+            self._run, self._run_key = None, None  # free the old run's network first
+            self._run = FlowRun(*network, lr=state["lr"])
+            self._run_key = (*network, state["lr"])
+        return self._run.flow_at(state["steps"], on_step=_report_step)
 
     # --- drawing ---------------------------------------------------------------------------
     def draw(self, flow) -> None:
@@ -235,7 +259,11 @@ class GradientFlowPanel(Panel):
         self.ax_saturation.set_xlim(edges[0], edges[-1])
         rule = "\n".join(textwrap.wrap(f"saturated: {flow.saturation_rule}", 40))
         none = not np.nanmax(np.nan_to_num(flow.saturation)) > 0
-        self.saturation_note.set_text(rule + ("\n(none in this network)" if none else ""))
+        self.saturation_note.set_text("" if none else rule)
+        self.saturation_empty.set_text(
+            "No saturated units in any layer\n" + "\n".join(textwrap.wrap(
+                f"(a unit counts as saturated when {flow.saturation_rule})", 44))
+            if none else "")
         depth = len(layers) - 1
         chosen = shown_layers(depth)
         self._draw_densities(self.ax_activations, self.activation_curves,
@@ -260,12 +288,30 @@ class GradientFlowPanel(Panel):
         self.overflow_markers.set_data(layers[broken], np.full(broken.sum(), 0.97))
         message = ""
         if broken.any():
-            message = (f"{broken.sum()} of {len(layers)} layers overflowed to inf/nan (×):\n"
+            message = (f"{broken.sum()} of {len(layers)} layers overflowed (×):\n"
                        "their values went beyond float64's range")
         self.overflow_text.set_text(message)
         self.overflow_text.set_visible(bool(message))
         self.ax_norms.set_xlim(0.5, layers[-1] + 0.5)
-        self.ax_norms.set_ylim(*positive_limits(delta, weight, predicted, corrected))
+        measured = (delta, weight) if np.isfinite(delta).any() else (predicted, corrected)
+        low, high = positive_limits(*measured)
+        self.ax_norms.set_ylim(low, high)
+        self._note_offscale(layers, predicted, low, high)
+
+    def _note_offscale(self, layers, predicted, low, high) -> None:
+        """The axis follows the measured curves; a prediction beyond it is clipped at the edge
+        with an arrow note saying how far off it goes."""
+        with np.errstate(invalid="ignore"):
+            above, below = predicted > high, predicted < low
+        if not (above.any() or below.any()):
+            self.offscale_note.set_text("")
+            return
+        worst = np.nanargmax(predicted) if above.any() else np.nanargmin(predicted)
+        arrow, y, va = ("↑", 0.97, "top") if above.any() else ("↓", 0.03, "bottom")
+        self.offscale_note.set_position((layers[worst] + 0.3, y))
+        self.offscale_note.set_verticalalignment(va)
+        self.offscale_note.set_text(f"{arrow} prediction off the scale: "
+                                    f"{predicted[worst]:.1e} at layer {layers[worst]}")
 
     @staticmethod
     def _draw_densities(ax, curves, histograms, chosen, depth) -> None:
@@ -312,14 +358,30 @@ class GradientFlowPanel(Panel):
         )
 
 
+def _report_step(step: int, steps: int, flow) -> None:
+    """After each training step in the worker: stop if superseded, else report and show it."""
+    background.checkpoint("training step", step, steps)
+    background.show_partial(flow)
+
+
 def _caption(flow) -> str:
-    """One line with the measured and predicted factor per layer, or where overflow began."""
+    """One line with the measured and predicted factor per layer, or where overflow began;
+    layers counted as the axes count them (1 = first hidden), no 'nan' in the text."""
     if not flow.finite:
-        return (f"{flow.verdict}: values overflowed to inf/nan (first in layer "
-                f"{flow.first_nonfinite_layer}, counting from 0); loss {flow.loss:.3g}")
-    return (f"{flow.verdict}: ‖δ‖ ×{flow.measured_factor:.3g} per layer measured, "
-            f"×{flow.linear_factor:.3g} predicted in the linear regime "
-            f"(×{flow.predicted_factor:.3g} with this batch's f′); loss {flow.loss:.3g}")
+        where = ("" if flow.first_nonfinite_layer is None
+                 else f" (first in layer {flow.first_nonfinite_layer + 1})")
+        return f"{flow.verdict}: values overflowed beyond float64's range{where}"
+    factors = (flow.measured_factor, flow.linear_factor, flow.predicted_factor)
+    if len(flow.measured_factors) == 0:
+        return f"{flow.verdict}: one hidden layer, no factor per layer; loss {flow.loss:.3g}"
+    measured, linear, predicted = (_factor(f) for f in factors)
+    return (f"{flow.verdict}: ‖δ‖ {measured} per layer measured, {linear} predicted in the "
+            f"linear regime ({predicted} with this batch's f′); loss {flow.loss:.3g}")
+
+
+def _factor(value: float) -> str:
+    """A per-layer factor for the caption: '×0.97', or 'not measurable' (no gradient left)."""
+    return f"×{value:.3g}" if np.isfinite(value) and value > 0 else "not measurable"
 
 
 def _sentence(message: str) -> str:

@@ -55,16 +55,17 @@ TOY_CONTROLS = ("start_x", "start_y")
 class Mode:
     """One choice of the ``mode`` control: everything that differs between surfaces.
 
-    ``surface(lambda1, lambda2, angle)`` builds a toy surface (None: a network slice along
-    ``directions``); ``title(surface)`` and ``names`` label its picture; ``defaults`` are the
-    start, lr and steps set when the mode is chosen; ``controls`` are shown only in this mode.
+    ``surface(lambda1, lambda2, angle)`` builds a toy surface and ``title(surface)``, ``names``
+    label its picture; a network mode has neither and slices along ``directions`` (the core's
+    slice names its own axes). ``defaults`` are the start, lr and steps set when the mode is
+    chosen; ``controls`` are shown only in this mode.
     """
 
     label: str
     defaults: dict
     controls: tuple[str, ...]
     surface: Callable | None = None
-    title: Callable = str
+    title: Callable | None = None
     names: tuple[str, str] = ("w₁", "w₂")
     directions: str | None = None
 
@@ -244,13 +245,12 @@ class LossSurfacePanel(Panel):
 
     # --- controls that follow the state ----------------------------------------------------
     def sync_controls(self, changed) -> None:
-        """A new mode's defaults, the controls of the mode, ``step`` within the run, lr's label."""
+        """A new mode's defaults, the controls of the mode, ``step`` within the run."""
         if "mode" in changed:
             later = changed[changed.index("mode") + 1:]
             self._apply_mode_defaults(self.controls["mode"].value, later)
         self._follow_mode()
         self._clamp_step(self.controls["steps"].value)
-        self._label_threshold()
 
     def _apply_mode_defaults(self, mode: str, later) -> None:
         """A new mode starts where it shows something: its own start, lr and number of steps.
@@ -278,14 +278,6 @@ class LossSurfacePanel(Panel):
         if at_end:
             step.value = steps
         self._last_steps = steps
-
-    def _label_threshold(self) -> None:
-        """lr's label names plain GD's divergence threshold 2/λ_max where the surface has one."""
-        threshold = None
-        if self.controls["mode"].value in TOY_MODES:
-            threshold = self._toy_landscape(self.state).divergence_lr
-        self.controls["lr"].description = (
-            "lr" if threshold is None else f"lr (GD diverges above 2/λmax = {threshold:.3g})")
 
     # --- computation -----------------------------------------------------------------------
     def compute(self) -> SurfaceData:
@@ -479,6 +471,7 @@ class LossSurfacePanel(Panel):
         self._show_threshold(data)
 
     def _show_threshold(self, data: SurfaceData) -> None:
+        # Said in the loss plot's title, not in the lr label: a long label squeezes the slider.
         threshold = data.landscape.divergence_lr
         title = self.ax_loss.title
         if threshold is None:

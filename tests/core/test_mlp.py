@@ -11,6 +11,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from bpwidgets.core.activations import ACTIVATIONS as REGISTRY
+from bpwidgets.core.gradcheck import numerical_grad
 from bpwidgets.core.mlp import MLP, Gradients
 from bpwidgets.core.worked_examples import (
     MAZUR_INPUTS,
@@ -20,23 +22,9 @@ from bpwidgets.core.worked_examples import (
     mazur_network,
 )
 
-ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "leaky_relu", "softsign")
+ACTIVATIONS = tuple(REGISTRY)  # every registered activation
 LOSSES = ("mse", "bce", "cross_entropy")
 ARCHITECTURES = ([3, 2], [3, 4, 2], [2, 5, 4, 3], [4, 3, 3, 3, 2])
-
-
-def central_difference(f, x, h=1e-5):
-    """dF/dx by central differences, one entry at a time."""
-    grad = np.zeros_like(x)
-    for i in range(x.size):
-        original = x[i]
-        x[i] = original + h
-        plus = f(x)
-        x[i] = original - h
-        minus = f(x)
-        x[i] = original
-        grad[i] = (plus - minus) / (2 * h)
-    return grad
 
 
 def layer_errors(net, grads, numeric):
@@ -77,7 +65,7 @@ def check_against_differences(net, X, Y, loss):
         net.set_params(vector)
         return net.loss(X, Y, loss)
 
-    numeric = central_difference(loss_at, params.copy())
+    numeric = numerical_grad(loss_at, params.copy())
     net.set_params(params)
     return max(layer_errors(net, grads, numeric))
 
@@ -353,7 +341,7 @@ def test_bce_gradient_where_the_sigmoid_saturates():
         z = net.forward_trace(X)[1][-1]
         return np.mean(np.logaddexp(0.0, z) - Y * z)
 
-    numeric = central_difference(logit_loss, params.copy())
+    numeric = numerical_grad(logit_loss, params.copy())
     net.set_params(params)
     assert max(layer_errors(net, net.gradients(X, Y, "bce"), numeric)) < 1e-7
 
@@ -421,3 +409,14 @@ def test_from_weights_copies_unless_told_not_to():
     assert all(s is a for s, a in zip(shared.weights + shared.biases, weights + biases, strict=True))
     with pytest.raises(ValueError, match=r"weights\[1\] must contain only finite numbers"):
         MLP.from_weights([np.ones((2, 3)), np.full((3, 1), np.nan)], biases, copy=False)
+
+
+def test_a_network_over_the_memory_budget_is_refused_before_allocating():
+    import tracemalloc
+
+    tracemalloc.start()
+    with pytest.raises(ValueError, match=r"sizes = \[2, 100000000, 1\].*memory budget of 1.1 GB"):
+        MLP([2, 10**8, 1])
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 10**6  # refused before any weight was drawn

@@ -300,11 +300,11 @@ def test_step_text_shows_the_numbers():
     steps = root.backward()
     into_a = next(s for s in steps if s.input is a)
     # ∂L/∂c = 1 (the constant), ∂c/∂a = b = -2, so ∂L/∂a gets -2.
-    assert into_a.text == "∂L/∂a += ∂L/∂c · ∂c/∂a = 1 · (-2) = -2"
+    assert into_a.text == "a.grad += c.grad · ∂c/∂a = 1 · (-2) = -2"
     into_b = next(s for s in steps if s.input is b)
-    assert into_b.text == "∂L/∂b += ∂L/∂c · ∂c/∂b = 1 · 3 = 3"
+    assert into_b.text == "b.grad += c.grad · ∂c/∂b = 1 · 3 = 3"
     into_c = next(s for s in steps if s.input is c)
-    assert into_c.text == "∂L/∂c += ∂L/∂L · ∂L/∂c = 1 · 1 = 1"
+    assert into_c.text == "c.grad += L.grad · ∂L/∂c = 1 · 1 = 1"
 
 
 def test_unlabelled_nodes_are_named_by_forward_index():
@@ -312,7 +312,7 @@ def test_unlabelled_nodes_are_named_by_forward_index():
     y = (x * 2).tanh()
     steps = y.backward()
     # forward order: x (v0), the constant 2 (c1), x*2 (v2), tanh = root (L)
-    assert [s.text.split(" += ")[0] for s in steps] == ["∂L/∂v2", "∂L/∂v0", "∂L/∂c1"]
+    assert [s.text.split(" += ")[0] for s in steps] == ["v2.grad", "v0.grad", "c1.grad"]
     assert steps[0].text.endswith(f"= 1 · {1 - math.tanh(1.0) ** 2:.4g} = {1 - math.tanh(1.0) ** 2:.4g}")
 
 
@@ -323,7 +323,7 @@ def test_labels_that_are_not_one_word_are_parenthesised():
     f = s * 3
     f.label = "f"
     texts = [step.text for step in f.backward()]
-    assert "∂f/∂(x+y) += ∂f/∂f · ∂f/∂(x+y) = 1 · 3 = 3" in texts
+    assert "(x+y).grad += f.grad · ∂f/∂(x+y) = 1 · 3 = 3" in texts
 
 
 def test_number_formatting_is_compact():
@@ -436,7 +436,7 @@ def test_recorded_steps_are_frozen_dataclasses_equal_to_constructed_ones():
     rebuilt = ChainRuleStep(step.output, step.input, 3.0, 1.0, 3.0, 3.0, 0)
     assert step == rebuilt and hash(step) == hash(rebuilt)
     assert dataclasses.asdict(step)["contribution"] == 3.0
-    assert rebuilt.text == "∂L/∂a += ∂L/∂? · ∂?/∂a = 1 · 3 = 3"  # built by hand: no graph names
+    assert rebuilt.text == "a.grad += ?.grad · ∂?/∂a = 1 · 3 = 3"  # built by hand: no graph names
 
 
 def test_the_module_docstring_example_runs():

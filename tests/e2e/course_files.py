@@ -5,8 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from bpwidgets.lessons import SOURCE_DIR
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-LESSON_SOURCE_DIR = REPO_ROOT / "notebooks" / "source"
+LESSON_SOURCE_DIR = SOURCE_DIR
 FIXTURE_DIR = Path(__file__).resolve().parent / "fixtures"
 ARTIFACT_DIR = REPO_ROOT / "artifacts" / "e2e"
 

@@ -364,3 +364,45 @@ def run_all_without_errors(page: Page, notebook_path: Path) -> None:
         + "\n---\n".join(errors)
     )
     assert executed_cell_count(page) == expected_cells
+
+
+MIN_TRACK_WIDTH = 120  # px: below this a slider cannot be dragged to a chosen value
+STUDENT_SCREEN_WIDTH = 1280  # px: a laptop window
+
+
+def slider_tracks(page: Page, scope: str = NOTEBOOK) -> list[tuple[int, str, float]]:
+    """(panel index, label, track width in px) of every visible slider in the panels."""
+    return page.evaluate(
+        """(scope) => {
+            const found = [];
+            const panels = [...document.querySelectorAll(scope + ' .jp-OutputArea-output')]
+                .filter((output) => output.querySelector('img.widget-image'));
+            panels.forEach((panel, index) => {
+                panel.querySelectorAll('.widget-slider').forEach((slider) => {
+                    if (slider.getBoundingClientRect().width === 0) return;  // hidden control
+                    const track = slider.querySelector('.slider-container');
+                    const label = slider.querySelector('.widget-label');
+                    found.push([index, label ? label.textContent : '?',
+                                track ? track.getBoundingClientRect().width : 0]);
+                });
+            });
+            return found;
+        }""",
+        scope,
+    )
+
+
+def narrow_slider_tracks(page: Page, scope: str = NOTEBOOK) -> list[str]:
+    """Sliders whose track is narrower than MIN_TRACK_WIDTH in a 1280 px wide window."""
+    original = page.viewport_size
+    page.set_viewport_size({"width": STUDENT_SCREEN_WIDTH, "height": original["height"]})
+    try:
+        page.wait_for_function(f"window.innerWidth === {STUDENT_SCREEN_WIDTH}")
+        page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        tracks = slider_tracks(page, scope)
+    finally:
+        page.set_viewport_size(original)
+    assert tracks or not page.locator(f"{scope} .widget-slider").count(), "no slider measured"
+    return [f"panel {i} slider {label!r}: {width:.0f} px" for i, label, width in tracks
+            if width < MIN_TRACK_WIDTH]
+

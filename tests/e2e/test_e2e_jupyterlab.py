@@ -3,6 +3,7 @@
 Each lesson (the instructor version, with solutions) is opened in headless Chromium, its
 outputs cleared, its kernel restarted and all cells run, as a student would. Then every cell
 must have run without an error, every widget the stored notebook shows must be on the page,
+every visible slider of every panel must keep a track of at least 120 px in a 1280 px window,
 every panel picture must be decoded and not blank, and operating one of its controls must
 change the picture. Panel screenshots are saved under ``artifacts/e2e/<lesson>/``.
 """
@@ -12,11 +13,13 @@ from __future__ import annotations
 import pytest
 from course_files import WIDGET_FIXTURE, lesson_id, lesson_names
 from notebook_page import (
+    MIN_TRACK_WIDTH,
     WIDGET_IMAGE,
     check_panels,
     control_candidates,
     control_changes_picture,
     lab_url,
+    narrow_slider_tracks,
     open_notebook,
     panel_outputs,
     rendered_widget_views,
@@ -49,4 +52,6 @@ def test_lesson_runs_clean_and_its_panels_react_in_lab(page, jupyter_server, art
     assert rendered_widget_views(page) == stored_widget_views(notebook_path)
     if "Panel(" in notebook_path.read_text():
         assert panel_outputs(page), f"{name} builds a panel but none is on the page"
+    narrow = narrow_slider_tracks(page)
+    assert not narrow, f"slider tracks below {MIN_TRACK_WIDTH} px at 1280 px: {narrow}"
     check_panels(page, artifact_dir / lesson_id(name))

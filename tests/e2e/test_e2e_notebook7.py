@@ -27,7 +27,7 @@ def test_notebook7_tree_lists_every_lesson(page, jupyter_server):
 
 def test_a_lesson_runs_clean_and_its_panels_react_in_notebook7(page, jupyter_server, artifact_dir):
     name = first_panel_lesson()
-    assert name, "no lesson in notebooks/source shows a panel"
+    assert name, "no lesson source shows a panel"
     notebook_path = jupyter_server.root_dir / name
     open_notebook(page, jupyter_server.url(f"notebooks/{name}"))
     assert page.evaluate("() => window.jupyterapp.name") == "Jupyter Notebook"

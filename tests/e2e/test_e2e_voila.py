@@ -20,7 +20,7 @@ VOILA_ERRORS = ("There was an error when executing cell", "Traceback (most recen
 
 def test_voila_renders_a_lesson_with_live_panels(page, jupyter_server, artifact_dir):
     name = first_panel_lesson()
-    assert name, "no lesson in notebooks/source shows a panel"
+    assert name, "no lesson source shows a panel"
     expected_views = stored_widget_views(jupyter_server.root_dir / name)
     page.goto(jupyter_server.url(f"voila/render/{name}"))
     # Voila executes the notebook in a kernel, then the page renders each widget.

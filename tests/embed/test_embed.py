@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 
@@ -12,6 +11,8 @@ import pytest
 from bpwidgets import cli
 from bpwidgets.embed import ExportTooLarge, export_grid, page_widget, render_frames, to_html
 from bpwidgets.panels.chain_rule import ChainRulePanel
+
+from .pictures import shown_png
 
 
 @pytest.fixture()
@@ -136,20 +137,6 @@ def run_cli(args: list[str]) -> int:
 
 
 # --- in the browser ------------------------------------------------------------------------
-
-def shown_png(page) -> bytes:
-    """The bytes of the one figure image the page currently shows."""
-    page.wait_for_function("document.querySelectorAll('.widget-image').length === 1 && "
-                           "document.querySelector('.widget-image').naturalWidth > 0")
-    data = page.evaluate("""async () => {
-        const img = document.querySelector('.widget-image');
-        const buffer = await (await fetch(img.src)).arrayBuffer();
-        let binary = '';
-        new Uint8Array(buffer).forEach(b => binary += String.fromCharCode(b));
-        return btoa(binary);
-    }""")
-    return base64.b64decode(data)
-
 
 @pytest.mark.e2e
 def test_exported_stepper_walks_every_step_offline(circuit, site, offline_page):

@@ -58,8 +58,13 @@ def test_wrong_values_report_max_difference_location_and_band(layer):
     wrong = layer["dW"].copy()
     wrong[1, 2] += 0.5
     message = failure(check_array, "dW", wrong, layer["dW"])
-    assert message.startswith("dW is wrong: max abs difference 0.5 at index (1, 2)")
-    assert "(wrong)" in message or "(probably wrong)" in message
+    title, worst, band = message.splitlines()
+    assert title == "dW is wrong"
+    expected, got = layer["dW"][1, 2], wrong[1, 2]
+    assert worst == (f"  worst entry, at index (1, 2): expected {expected:.6g}, got {got:.6g} "
+                     "(shape (2, 3) is right)")
+    assert band.startswith("  max abs difference 0.5, relative error")
+    assert "(wrong)" in band or "(probably wrong)" in band
 
 
 def test_transposed_weight_shape_is_explained_with_dimension_names(layer):
@@ -127,6 +132,7 @@ def test_missing_tanh_derivative_in_a_gradient_list(layer):
     expected = layer["delta"] * tanh_prime
     message = failure(
         check_gradients,
+        "gradients",
         {"dz": layer["delta"]},
         {"dz": expected},
         local_derivatives={"dz": tanh_prime},
@@ -212,7 +218,8 @@ def test_non_numeric_answers_fail_with_a_message_not_a_crash(value, fragment):
 
 def test_huge_answers_fail_cleanly_without_overflow_warnings():
     message = failure(check_array, "g", [1e308, 1.0], [-1e308, 1.0])
-    assert "g is wrong: max abs difference inf at index (0,)" in message
+    assert "worst entry, at index (0,): expected -1e+308, got 1e+308" in message
+    assert "max abs difference inf" in message
     assert "opposite sign" not in message
 
 
@@ -267,20 +274,20 @@ def test_check_shape(capsys):
 
 def test_check_gradients_reports_every_layer(layer, capsys):
     dW = layer["dW"]
-    message = failure(check_gradients, [dW, -dW, dW.T], [dW, dW, dW], names=["W1", "W2", "W3"])
-    assert message.startswith("2 of 3 gradients are wrong")
+    message = failure(check_gradients, "grads", [dW, -dW, dW.T], [dW, dW, dW], names=["W1", "W2", "W3"])
+    assert message.startswith("grads: 2 of 3 gradients are wrong")
     assert "✓ W1 is correct" in message
     assert "✗ W2 is wrong" in message and "opposite sign" in message
     assert "✗ W3 has the wrong shape" in message
-    check_gradients({"W1": dW}, {"W1": dW})
+    check_gradients("grads", lambda: {"W1": dW}, {"W1": dW})
     assert "✓ W1 is correct" in capsys.readouterr().out
 
 
 def test_check_gradients_structure_errors(layer):
     dW = layer["dW"]
-    assert "gradients missing for W2" in failure(check_gradients, {"W1": dW}, {"W1": dW, "W2": dW})
-    assert "expected 2 gradients (one per layer); got 1" in failure(check_gradients, [dW], [dW, dW])
-    assert "got NoneType None" in failure(check_gradients, None, [dW])
+    assert "gradients missing for W2" in failure(check_gradients, "g", {"W1": dW}, {"W1": dW, "W2": dW})
+    assert "expected 2 gradients (one per layer); got 1" in failure(check_gradients, "g", [dW], [dW, dW])
+    assert "got NoneType None" in failure(check_gradients, "g", None, [dW])
 
 
 def test_author_errors_are_value_errors_not_student_feedback():
@@ -323,7 +330,7 @@ def test_any_answer_passes_or_fails_with_feedback_never_crashes(answer):
         (check_array, ("a", answer, expected)),
         (check_scalar, ("s", answer, 2.0)),
         (check_shape, ("w", answer, (2, 3))),
-        (check_gradients, ([answer], [expected])),
+        (check_gradients, ("g", [answer], [expected])),
     ):
         try:
             check(*args, batch_size=2) if check is check_array else check(*args)

@@ -119,6 +119,9 @@ def test_nbgrader_generate_feedback_works_on_the_graded_course(course):
     text = html.read_text(encoding="utf-8")
     assert "Score: 3.0 / 4.0" in text
     assert "moved the parameter uphill" in text  # bpwidgets' feedback for the failed check
+    assert "BEGIN HIDDEN TESTS" not in text  # course init's config keeps hidden tests secret
+    autograded = course["root"] / "autograded" / "bob" / LESSON / f"{LESSON}.ipynb"
+    assert "BEGIN HIDDEN TESTS" in autograded.read_text()  # the instructor's copy keeps them
 
 
 def test_canvas_csv_has_the_columns_canvas_imports(course):

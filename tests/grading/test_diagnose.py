@@ -42,7 +42,7 @@ def test_the_first_wrong_node_comes_with_its_operation_and_both_numbers():
     assert names[-1] == "o" and len(diagnosis.student_grads) == len(names)
     # Every node after the reported one (in forward order) agrees: it really is the first.
     k = names.index("n")
-    later = zip(diagnosis.student_grads[k + 1:], diagnosis.expected_grads[k + 1:], strict=True)
+    later = zip(diagnosis.student_grads[k + 1 :], diagnosis.expected_grads[k + 1 :], strict=True)
     assert all(got == pytest.approx(want) for got, want in later)
 
 
@@ -100,20 +100,24 @@ class WrongForward(CorrectValue):
         return out
 
 
-@pytest.mark.parametrize(("student", "bug", "words"), [
-    (RaisesInInit, "crash", "ValueError: boom"),
-    (LoopsInBackward, "loop", "did not finish"),
-    (CatchesEverythingAndLoops, "loop", "did not finish"),
-    (RecursesForever, "recursion", "RecursionError"),
-    (NoTanh, "missing_method", "no tanh"),
-    (GradIsAValue, "not_a_number", "o.grad must be a number"),
-    (StillTodo, "not_implemented", "NotImplementedError"),
-    (WrongForward, "forward_value", "the forward value of e (made by exp) is wrong"),
-    (Value, "not_own_class", "write your own class"),
-    (42, "crash", "needs your Value class"),
-])
+@pytest.mark.parametrize(
+    ("student", "bug", "words"),
+    [
+        (RaisesInInit, "crash", "ValueError: boom"),
+        (LoopsInBackward, "loop", "did not finish"),
+        (CatchesEverythingAndLoops, "loop", "did not finish"),
+        (RecursesForever, "recursion", "RecursionError"),
+        (NoTanh, "missing_method", "no tanh"),
+        (GradIsAValue, "not_a_number", "o.grad must be a number"),
+        (StillTodo, "not_implemented", "NotImplementedError"),
+        (WrongForward, "forward_value", "the forward value of e (made by exp) is wrong"),
+        (Value, "not_own_class", "write your own class"),
+        (42, "crash", "needs your Value class"),
+    ],
+)
 def test_student_code_that_raises_loops_or_lacks_methods_is_reported_not_raised(
-        student, bug, words):
+    student, bug, words
+):
     diagnosis = diagnose_autograd(student, budget=0.3)
     assert not diagnosis.ok
     assert diagnosis.bug == bug, diagnosis.message

@@ -1,6 +1,6 @@
 """`bpwidgets release`: nbgrader-generated student copies, byte-identical on every run.
 
-The drift test runs over the committed lessons (``notebooks/source``) and the sample fixture
+The drift test runs over the committed lessons (``bpwidgets/lessons/source``) and the sample fixture
 lesson, so it guards the real course as soon as lessons are committed.
 """
 
@@ -15,12 +15,13 @@ import pytest
 
 from bpwidgets.grading.normalize import dumps, lesson_of, normalized_student_copy
 from bpwidgets.grading.release import lesson_sources, release_texts
+from bpwidgets.lessons import SOURCE_DIR as LESSON_SOURCE_DIR
 
 from .fixtures.submissions import LESSON, SOURCE_DIR, STUDENT_COPY
 from .test_grade import run_cli
 
 REPO = Path(__file__).resolve().parents[2]
-COURSE_SOURCES = lesson_sources(REPO / "notebooks" / "source")
+COURSE_SOURCES = lesson_sources(LESSON_SOURCE_DIR)
 ALL_SOURCES = [SOURCE_DIR / f"{LESSON}.ipynb", *COURSE_SOURCES]
 
 

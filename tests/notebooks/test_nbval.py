@@ -15,9 +15,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from bpwidgets.lessons import SOURCE_DIR, STUDENT_DIR
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SOURCE_DIR = REPO_ROOT / "notebooks" / "source"
-STUDENT_DIR = REPO_ROOT / "notebooks"
 LESSONS = sorted(path.stem for path in SOURCE_DIR.glob("*.ipynb"))
 LESSON_SECTIONS = ("**Goal.**", "## Explore", "## Explanation", "## Exercises", "## Summary")
 RUN_TIMEOUT = 300  # seconds for one notebook under nbval; a lesson takes a few seconds
@@ -117,7 +117,7 @@ def test_grading_gives_solutions_full_marks_and_untouched_copies_zero(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     reports = {(Path(r["submission"]).parent.name, r["lesson"]): r for r in json.loads(result.stdout)}
     for lesson in LESSONS:
-        solved, untouched = reports[("source", lesson)], reports[("notebooks", lesson)]
+        solved, untouched = reports[("source", lesson)], reports[("lessons", lesson)]
         assert solved["max_score"] > 0 and solved["score"] == solved["max_score"], solved
         assert untouched["score"] == 0 and untouched["max_score"] == solved["max_score"], untouched
 
@@ -132,6 +132,11 @@ PLANTED_MISTAKES = [
     # Every later exercise of lesson 06 trains with forward_backward, so they all fail with it.
     ("06_train_end_to_end", 'dA = (dZ @ params["W2"].T) * (1.0 - hidden**2)',
      'dA = dZ @ params["W2"].T', "ex_forward_backward_tests", "W1 is wrong", False),
+    # `=` instead of `+=` in __add__: the bias of every neuron is added once per data point,
+    # so training goes wrong too.
+    ("07_build_your_own_autograd", "self.grad += out.grad\n            other.grad += out.grad",
+     "self.grad = out.grad\n            other.grad = out.grad", "ex_value_reuse_tests",
+     "`self.grad += ...`", False),
 ]
 
 

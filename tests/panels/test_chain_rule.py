@@ -241,3 +241,15 @@ def test_mimebundle_description_and_export_grid(circuit_panel):
     assert "Computation graph with 5 nodes" in bundle["text/plain"]
     assert html.escape(circuit_panel.describe()) in circuit_panel.description_box.value
     assert circuit_panel.export_grid() == {"step": list(range(10))}
+
+
+def test_numbers_are_written_as_the_core_writes_them():
+    """The panel uses the core's format_number: 1.5e-8, as in ChainRuleStep.text (not 1.5e-08)."""
+    from bpwidgets.core.value import format_number
+
+    panel = ChainRulePanel("x * 1.5e-8", x=2.0)
+    panel.controls["step"].value = panel.walk.n_nodes - 1
+    assert panel.formula.endswith(f"= {format_number(3e-8)}") and format_number(3e-8) == "3e-8"
+    panel.controls["step"].value = panel.first_backward_step  # x's gradient: 1.5e-8
+    assert panel.formula == panel.current_step.text and "1.5e-8" in panel.caption_text
+    assert "e-08" not in panel.caption_text

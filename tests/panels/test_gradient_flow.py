@@ -164,3 +164,13 @@ def test_export_grid_is_small_enough_for_a_static_page():
     grid = GradientFlowPanel(**SMALL).export_grid()
     assert set(grid) <= set(GradientFlowPanel(**SMALL).controls)
     assert np.prod([len(values) for values in grid.values()]) <= 27
+
+
+def test_the_shared_flow_cache_hands_out_read_only_arrays():
+    """A remembered GradientFlow is shared by every panel: its arrays cannot be changed."""
+    from bpwidgets.panels.gradient_flow import cached_flow
+
+    panel = GradientFlowPanel(**SMALL)
+    assert not panel.flow.deltas.norm.flags.writeable
+    assert not panel.flow.activations.histograms.counts.flags.writeable
+    assert cached_flow.cache_info().currsize >= 1 and cached_flow.cache_info().nbytes > 0

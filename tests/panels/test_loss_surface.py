@@ -166,7 +166,7 @@ def test_gradient_descent_on_a_quadratic_diverges_exactly_above_two_over_lambda_
     losses = panel.loss_lines["sgd"].get_ydata()
     title = panel.ax_loss.get_title()
     assert f"2/λmax = {threshold:.3g}" in title
-    assert f"{threshold:.3g}" in panel.controls["lr"].description
+    assert panel.controls["lr"].description == "lr"  # a long label would squeeze the slider
     if factor < 1:
         assert losses[-1] < 1e-3 * losses[0]
         assert "converges" in title
