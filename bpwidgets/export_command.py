@@ -85,9 +85,17 @@ def run(args) -> int:
 
 def grid_item(item: str) -> tuple[str, list]:
     """argparse type: ``NAME=V1,V2`` as a name and values (JSON numbers/booleans, else strings)."""
+    try:
+        return _parse_grid(item)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _parse_grid(item: str) -> tuple[str, list]:
+    """Parse ``NAME=V1,V2`` into a name and values; ValueError if it has another shape."""
     name, sep, values = item.partition("=")
     if not sep or not name or not values:
-        raise argparse.ArgumentTypeError(f"expects NAME=V1,V2,...; got {item!r}")
+        raise ValueError(f"expects NAME=V1,V2,...; got {item!r}")
     return name, [_parse_value(v.strip()) for v in values.split(",")]
 
 

@@ -134,14 +134,14 @@ def _npm_pack_into(folder: Path) -> None:
                 f"{hint}") from None
         archive = next(Path(scratch).glob("*.tgz"))
         with tarfile.open(archive) as tar:
-            _safe_extract(tar, Path(scratch))
+            safe_extract(tar, Path(scratch))
         target = folder / "package"
         if target.exists():
             shutil.rmtree(target)
         os.replace(Path(scratch) / "package", target)
 
 
-def _safe_extract(tar: tarfile.TarFile, folder: Path) -> None:
+def safe_extract(tar: tarfile.TarFile, folder: Path) -> None:
     """Extract only plain files and folders that stay inside ``folder``."""
     if hasattr(tarfile, "data_filter"):
         tar.extractall(folder, filter="data")

@@ -10,6 +10,11 @@ what Agg would draw, so only glyphs never seen before go through FreeType.
 
 The anchor of a cached line is snapped to whole pixels (at most half a pixel from where Agg
 would put it). Rotated text and math text (``$...$``) are drawn the usual way.
+
+The cache uses private Matplotlib internals (FreeType layout and glyph rendering, the C++
+renderer's ``draw_text_image``). ``FAST_TEXT`` says whether this Matplotlib has them all; where
+it does not (older or newer releases), ``SpriteCanvasAgg`` is a plain ``FigureCanvasAgg`` and text
+is drawn by Matplotlib's public path, pixel-close to the fast one (compared in the tests).
 """
 
 from __future__ import annotations
@@ -18,13 +23,28 @@ import math
 from collections import OrderedDict
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
-from matplotlib.ft2font import RenderMode
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 
 MAX_SPRITES = 2048  # distinct lines kept per canvas
 MAX_GLYPHS = 4096  # distinct glyph bitmaps kept per canvas
 IDENTITY = np.array([[0x10000, 0], [0, 0x10000]])  # FreeType's 16.16 fixed-point unit matrix
 PAD = 2  # pixels around a line: antialiasing and overhanging glyphs
+
+
+def _fast_text_available() -> bool:
+    """True when this Matplotlib has every internal the sprite renderer calls."""
+    try:
+        from matplotlib.backends import _backend_agg
+        from matplotlib.backends.backend_agg import get_hinting_flag  # noqa: F401
+        from matplotlib.ft2font import FT2Font, RenderMode  # noqa: F401
+    except ImportError:
+        return False
+    needed = [(FT2Font, "_layout"), (FT2Font, "_render_glyph"), (FT2Font, "_set_transform"),
+              (RendererAgg, "_prepare_font"), (_backend_agg.RendererAgg, "draw_text_image")]
+    return all(hasattr(owner, name) for owner, name in needed)
+
+
+FAST_TEXT = _fast_text_available()
 
 
 class SpriteRendererAgg(RendererAgg):
@@ -93,6 +113,8 @@ class SpriteRendererAgg(RendererAgg):
         most of the cost of a new sprite. Agg places each glyph at a 1/64-pixel position; the
         cache key holds that fraction, so the pixels are exactly those Agg would draw.
         """
+        from matplotlib.backends.backend_agg import get_hinting_flag
+
         font = canvas._prepare_font(prop)
         features = mtext.get_fontfeatures() if mtext is not None else None
         language = mtext.get_language() if mtext is not None else None
@@ -115,6 +137,9 @@ class SpriteRendererAgg(RendererAgg):
         if glyph is not None:
             self._glyphs.move_to_end(key)
             return glyph
+        from matplotlib.backends.backend_agg import get_hinting_flag
+        from matplotlib.ft2font import RenderMode
+
         font.set_size(size, self.dpi)
         font._set_transform(IDENTITY, [x_fraction, y_fraction])
         bitmap = font._render_glyph(glyph_index, get_hinting_flag(),
@@ -129,21 +154,28 @@ class SpriteRendererAgg(RendererAgg):
 
 
 class SpriteCanvasAgg(FigureCanvasAgg):
-    """FigureCanvasAgg drawing text through a per-canvas sprite cache."""
+    """FigureCanvasAgg drawing text through a per-canvas sprite cache (where ``fast_text``)."""
+
+    fast_text = FAST_TEXT  # False: plain FigureCanvasAgg behaviour, public Matplotlib only
 
     def __init__(self, figure=None):
         super().__init__(figure)
         self._sprites: OrderedDict = OrderedDict()
         self._glyphs: OrderedDict = OrderedDict()
+        self._sprite_key = None
 
-    def get_renderer(self):
+    def get_renderer(self, *args, **kwargs):
         """Return the (cached) sprite renderer for the figure's current size and dpi."""
+        if not self.fast_text:
+            return super().get_renderer(*args, **kwargs)
         w, h = self.get_width_height(physical=True)
         key = w, h, self.figure.dpi
-        if self._lastKey != key:
+        if self._sprite_key != key:
             self.renderer = SpriteRendererAgg(w, h, self.figure.dpi, self._sprites,
                                               self._glyphs)
-            self._lastKey = key
+            self._sprite_key = key
+        elif kwargs.get("cleared") or (args and args[0]):  # Matplotlib < 3.7 clears here
+            self.renderer.clear()
         return self.renderer
 
 

@@ -12,6 +12,7 @@ import PIL.Image
 import pytest
 
 from bpwidgets.panels.base import LABEL_STYLE, Panel, png_bytes
+from bpwidgets.panels.text_sprites import FAST_TEXT
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -184,6 +185,8 @@ def _text_figure(canvas_class):
     return figure
 
 
+@pytest.mark.skipif(not FAST_TEXT, reason="this Matplotlib lacks the fast text path's internals; "
+                    "the public path is tested in test_text_fallback.py")
 def test_sprite_canvas_draws_the_same_text_as_plain_agg_and_reuses_it():
     import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -257,6 +260,8 @@ def _baseline_text_figure(canvas_class, text):
     return figure
 
 
+@pytest.mark.skipif(not FAST_TEXT, reason="this Matplotlib lacks the fast text path's internals; "
+                    "the public path is tested in test_text_fallback.py")
 def test_sprite_glyph_cache_draws_exactly_what_agg_draws_and_reuses_glyphs():
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
