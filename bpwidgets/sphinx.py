@@ -7,6 +7,7 @@ extra_extensions: [bpwidgets.sphinx]`` in ``_config.yml``), then write, in reStr
        :state: {"expression": "(x + y) * z", "x": -2, "y": 5, "z": -4}
        :grid: step
        :height: 520px
+       :title: The chain rule, one step at a time
 
 or the same as a MyST fence (```` ```{bpwidgets-panel} chain_rule ````). ``:grid:`` lists the
 controls that vary, each as ``NAME`` (the panel's own values) or ``NAME=V1,V2`` (as the CLI's
@@ -50,8 +51,9 @@ from sphinx.util.osutil import relative_uri
 from traitlets import TraitError
 
 import bpwidgets
-from bpwidgets.export_command import PANELS, grid_item
+from bpwidgets.export_command import grid_item
 from bpwidgets.html_manager import ENV_VAR
+from bpwidgets.panel_registry import PANELS, panel_class
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +75,7 @@ class PanelPage:
     state: dict
     grid: dict | None  # control name -> values, or None for the panel's own value list
     max_bytes: int
+    title: str | None  # the page's heading (None: the exporter's default)
     shared: bool  # load one shared copy of the html-manager instead of inlining it
     manager: str  # the unpacked html-manager package
     manager_version: str
@@ -81,7 +84,7 @@ class PanelPage:
     def filename(self) -> str:
         """The page's file name, unique to everything that changes its content."""
         kind = "shared" if self.shared else "self-contained"
-        recipe = [self.panel, self.state, self.grid, kind, self.manager_version,
+        recipe = [self.panel, self.state, self.grid, self.title, kind, self.manager_version,
                   bpwidgets.__version__]
         digest = hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
         return f"{self.panel}-{digest[:16]}.html"
@@ -99,7 +102,9 @@ def parse_page(panel: str, options: dict, config, srcdir) -> PanelPage:
     max_bytes = _max_bytes(options.get("max-mb", config.bpwidgets_max_mb))
     folder = config.bpwidgets_html_manager
     folder = str(Path(srcdir, folder).expanduser()) if folder else None
-    return PanelPage(panel, state, grid, max_bytes, bool(config.bpwidgets_shared_html_manager),
+    title = options.get("title", "").strip() or None
+    return PanelPage(panel, state, grid, max_bytes, title,
+                     bool(config.bpwidgets_shared_html_manager),
                      *html_manager(folder, os.environ.get(ENV_VAR)))
 
 
@@ -122,10 +127,9 @@ def ensure_page(page: PanelPage, cache: Path) -> bool:
     target = cache / page.filename
     if target.exists():
         return False
-    import bpwidgets.panels as panels
     from bpwidgets.embed import ExportTooLarge
 
-    make = getattr(panels, PANELS[page.panel])
+    make = panel_class(page.panel)
     try:
         panel = make(**page.state)
     except (TypeError, ValueError, TraitError) as error:
@@ -151,19 +155,22 @@ def write_page(panel, target: Path, grid: dict, page: PanelPage) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        to_html(panel, temporary, grid=grid, max_bytes=page.max_bytes, **loader)
+        to_html(panel, temporary, grid=grid, max_bytes=page.max_bytes, title=page.title,
+                **loader)
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
 
 
 class PanelDirective(SphinxDirective):
-    """``bpwidgets-panel NAME`` with ``:state:``, ``:grid:``, ``:height:``, ``:max-mb:``."""
+    """``bpwidgets-panel NAME`` with ``:state:``, ``:grid:``, ``:height:``, ``:title:``,
+    ``:max-mb:``."""
 
     required_arguments = 1
     has_content = False
     option_spec = {"state": directives.unchanged, "grid": directives.unchanged,
-                   "height": directives.unchanged, "max-mb": directives.unchanged}
+                   "height": directives.unchanged, "title": directives.unchanged,
+                   "max-mb": directives.unchanged}
 
     def run(self) -> list[nodes.Node]:
         """Validate, render (or reuse) the page, and leave an iframe placeholder."""
@@ -177,7 +184,8 @@ class PanelDirective(SphinxDirective):
         except PanelProblem as problem:
             raise self.error(f"bpwidgets-panel {name}: {problem}") from None
         recorded_pages(self.env).setdefault(self.env.docname, {})[page.filename] = page
-        return [bpwidgets_panel(filename=page.filename, height=height, panel=name)]
+        return [bpwidgets_panel(filename=page.filename, height=height,
+                                title=page.title or f"bpwidgets {name} panel")]
 
 
 def recorded_pages(env) -> dict[str, dict[str, PanelPage]]:
@@ -196,7 +204,7 @@ def visit_panel_html(translator, node: bpwidgets_panel) -> None:
     """Write the iframe, addressed relative to the page being written."""
     here = translator.builder.get_target_uri(translator.builder.current_docname)
     src = relative_uri(here, f"{STATIC_FOLDER}/{node['filename']}")
-    title = f"bpwidgets {node['panel']} panel (precomputed, no kernel needed)"
+    title = f"{node['title']} (precomputed, no kernel needed)"
     translator.body.append(
         f'<div class="bpwidgets-panel"><iframe src="{translator.attval(src)}" '
         f'title="{translator.attval(title)}" loading="lazy" '

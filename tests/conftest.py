@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,16 @@ def browser(chromium):
                                               args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture(autouse=True)
+def synchronous_panels(request):
+    """Panel updates wait for their picture (``Panel.patience = None``) so tests read results
+    right after setting a control; tests marked ``background`` keep the real hand-over."""
+    base = sys.modules.get("bpwidgets.panels.base")
+    if base is None or request.node.get_closest_marker("background"):
+        yield
+        return
+    saved, base.Panel.patience = base.Panel.patience, None
+    yield
+    base.Panel.patience = saved

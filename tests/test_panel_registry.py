@@ -13,7 +13,7 @@ import pytest
 import bpwidgets
 import bpwidgets.panels
 from bpwidgets import cli
-from bpwidgets.panel_registry import PANELS, panel_class
+from bpwidgets.panel_registry import ALL_PANELS, PANELS, PANELS_NEEDING_ARGUMENTS, panel_class
 from bpwidgets.panels.base import Panel
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
@@ -34,13 +34,14 @@ def test_every_panel_class_in_the_package_is_registered_under_its_module():
         for cls_name, cls in inspect.getmembers(module, inspect.isclass):
             if issubclass(cls, Panel) and cls is not Panel and cls.__module__ == module.__name__:
                 found[info.name] = cls_name
-    assert found == PANELS
+    assert found == ALL_PANELS
+    assert not set(PANELS) & set(PANELS_NEEDING_ARGUMENTS)
 
 
-@pytest.mark.parametrize("name", list(PANELS))
+@pytest.mark.parametrize("name", list(ALL_PANELS))
 def test_the_package_and_the_panels_package_export_each_registered_class(name):
     cls = panel_class(name)
-    assert cls.__name__ == PANELS[name]
+    assert cls.__name__ == ALL_PANELS[name]
     assert getattr(bpwidgets, cls.__name__) is cls
     assert getattr(bpwidgets.panels, cls.__name__) is cls
     assert cls.__name__ in bpwidgets.__all__ and cls.__name__ in bpwidgets.panels.__all__
@@ -48,7 +49,13 @@ def test_the_package_and_the_panels_package_export_each_registered_class(name):
 
 def test_the_packages_export_no_other_panel():
     panel_names = {n for n in bpwidgets.__all__ if n.endswith("Panel")}
-    assert panel_names == set(PANELS.values()) == set(bpwidgets.panels.__all__)
+    assert panel_names == set(ALL_PANELS.values()) == set(bpwidgets.panels.__all__)
+
+
+@pytest.mark.parametrize("name", list(PANELS_NEEDING_ARGUMENTS))
+def test_panels_kept_off_the_command_line_really_need_an_argument(name):
+    with pytest.raises(TypeError, match="missing 1 required positional argument"):
+        panel_class(name)()
 
 
 def test_the_export_command_offers_exactly_the_registered_panels(capsys):

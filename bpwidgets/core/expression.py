@@ -21,6 +21,8 @@ from .value import Value
 VALUE_FUNCTIONS = ("exp", "log")  # Value methods besides the activations
 ROOT_LABEL = "f"
 MAX_LABEL_LENGTH = 12
+MAX_FORMULA_LENGTH = 300  # characters: a formula a step-by-step picture can still show
+MAX_NAME_LENGTH = 30  # characters of one input name
 
 _OPERATIONS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
                ast.Div: operator.truediv}
@@ -76,6 +78,9 @@ def _parse(text: str) -> ast.Expression:
     text = text.strip()
     if not text:
         raise ValueError("the formula is empty; write one such as '(x + y) * z'")
+    if len(text) > MAX_FORMULA_LENGTH:
+        raise ValueError(f"the formula must have at most {MAX_FORMULA_LENGTH} characters; "
+                         f"got {len(text)}")
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as error:
@@ -87,6 +92,9 @@ def _parse(text: str) -> ast.Expression:
     for node in ast.walk(tree.body):
         if id(node) not in callees:  # a called function's name is checked with its call
             _check(node, text)
+        if isinstance(node, ast.Name) and len(node.id) > MAX_NAME_LENGTH:
+            raise ValueError(f"input names must have at most {MAX_NAME_LENGTH} characters; "
+                             f"got one of {len(node.id)} ('{node.id[:12]}…')")
     return tree
 
 

@@ -38,9 +38,14 @@ import numpy as np
 from bpwidgets.core.activations import ACTIVATIONS, activation
 from bpwidgets.core.caching import MB, remembered
 from bpwidgets.core.init import check_init, draw_kind, draw_standard, scale_draws
-from bpwidgets.core.mlp import MLP
+from bpwidgets.core.mlp import MLP, parameter_count
 from bpwidgets.core.optim import SGD
-from bpwidgets.core.validate import check_choice, check_positive, check_positive_int
+from bpwidgets.core.validate import (
+    check_choice,
+    check_memory,
+    check_positive,
+    check_positive_int,
+)
 
 VANISHING_BELOW = 0.8  # measured ‖δ‖ factor per layer under this: vanishing
 EXPLODING_ABOVE = 1.25  # over this: exploding
@@ -101,9 +106,11 @@ class GradientFlow:
     measured_factor: float  # their geometric mean: ‖δ‖ changes by this per layer
     finite: bool
     first_nonfinite_layer: int | None
-    verdict: str  # "vanishing", "exploding" or "healthy"
+    verdict: str  # "diverged", "vanishing", "exploding" or "healthy"
     message: str  # one sentence for the learner
     step: int = 0  # training steps taken before this picture
+    losses: tuple = ()  # the loss before each training step 0 … step (this picture's last)
+    diverged_at: int | None = None  # the first step whose loss had diverged, if one had
 
 
 def build_deep_network(
@@ -130,9 +137,17 @@ def _sizes_and_data(depth, width, activation, init, batch, seed, n_inputs, n_out
     n_inputs = width if n_inputs is None else check_positive_int("n_inputs", n_inputs)
     n_outputs = check_positive_int("n_outputs", n_outputs)
     sizes = (n_inputs,) + (width,) * depth + (n_outputs,)
+    check_memory("(depth, width, batch)", (depth, width, batch), _bytes_needed(sizes, batch),
+                 "the weights, their gradients and the activations")
     data_rng = np.random.default_rng([seed, 1])  # a stream independent of the weights'
     X = data_rng.standard_normal((batch, n_inputs))
     return sizes, init, X, data_rng.standard_normal((batch, n_outputs))
+
+
+def _bytes_needed(sizes, batch) -> int:
+    """About the memory one trained picture needs: the weights three times (initial, trained,
+    gradient) and z, h, δ of every layer for the batch, in float64."""
+    return 8 * (3 * parameter_count(sizes) + 3 * batch * sum(sizes))
 
 
 @remembered(maxsize=1, max_bytes=LAYER_CACHE_BYTES)
@@ -222,15 +237,116 @@ def _train_and_measure(net, X, Y, lr, steps, measured_steps, bins, init) -> tupl
     lr = check_positive("lr", lr)
     bins = check_positive_int("bins", bins)
     optimizer = SGD(lr)
-    flows = []
+    flows, run = [], TrainingRecord(lr)
     for step in range(steps + 1):
         grads = net.gradients(X, Y)
+        run.record(net, grads)
         if step in measured_steps:
-            flows.append(_flow_from_gradients(net, grads, lr, bins, init, step))
+            flows.append(_flow_from_gradients(net, grads, lr, bins, init, step, run))
         if step < steps:
             with np.errstate(all="ignore"):  # a diverging run is shown, not warned about
                 optimizer.step(net, grads)
     return tuple(flows)
+
+
+class FlowRun:
+    """A gradient-flow training run that can be continued: ``flow_at(k)`` trains only the steps
+    past the furthest one reached and remembers every picture, so going back is a lookup.
+
+    ``flow_at(k)`` equals ``gradient_flow(..., steps=k)``: the same operations in the same
+    order. It holds one trained copy of the network (about 100 MB at depth 50 × width 512) and
+    one small ``GradientFlow`` per step reached.
+    """
+
+    def __init__(self, depth=10, width=64, activation="tanh", init="xavier", batch=128, seed=0,
+                 lr=0.01, n_inputs=None, n_outputs=1, bins=DEFAULT_BINS):
+        self._lr = check_positive("lr", lr)
+        self._bins = check_positive_int("bins", bins)
+        self._init = init
+        config = (depth, width, activation, init, batch, seed, n_inputs, n_outputs)
+        self._net, self._X, self._Y = _remembered_network(*config, trained=True)
+        self._optimizer = SGD(self._lr)
+        self._record = TrainingRecord(self._lr)
+        self._flows: list[GradientFlow] = []  # the picture at step 0, 1, 2, ...
+        self._grads = None
+
+    @property
+    def steps_reached(self) -> int:
+        """The furthest step trained so far (-1 before the first picture)."""
+        return len(self._flows) - 1
+
+    def flow_at(self, steps, on_step=None) -> GradientFlow:
+        """The picture after ``steps`` SGD steps; ``on_step(step, steps, flow)`` runs after each
+        new step (it may raise to stop: the steps done so far are kept)."""
+        steps = _check_steps(steps)
+        while len(self._flows) <= steps:
+            self._advance()
+            if on_step is not None:
+                on_step(len(self._flows) - 1, steps, self._flows[-1])
+        return self._flows[steps]
+
+    def _advance(self) -> None:
+        """One more step: the SGD update from the last gradients, then the new picture."""
+        with np.errstate(all="ignore"):  # a diverging run is shown, not warned about
+            if self._flows:
+                self._optimizer.step(self._net, self._grads)
+            self._grads = self._net.gradients(self._X, self._Y)
+            self._record.record(self._net, self._grads)
+            self._flows.append(_flow_from_gradients(self._net, self._grads, self._lr, self._bins,
+                                                    self._init, len(self._flows), self._record))
+
+
+DIVERGED_ABOVE = 1e3  # a loss this many times the starting loss (or overflowing): diverged
+TARGET_UPDATE = 0.01  # a safe first step changes the weights by about 1% of their size
+
+
+class TrainingRecord:
+    """What a training run needs for its verdict: the losses so far and the first step's
+    update ratio ‖lr·∂L/∂W‖ / ‖W‖ (largest over the layers)."""
+
+    def __init__(self, lr: float):
+        self.lr = lr
+        self.losses: list[float] = []
+        self.first_update = math.nan
+
+    def record(self, net, grads) -> None:
+        """Remember this step's loss (and at step 0 the update ratio the step will make)."""
+        self.losses.append(float(grads.loss))
+        if len(self.losses) == 1:
+            with np.errstate(all="ignore"):
+                ratios = [self.lr * np.linalg.norm(g) / np.linalg.norm(W)
+                          for g, W in zip(grads.weights, net.weights, strict=True)]
+            self.first_update = float(np.max(ratios))
+
+    def diverged_at(self) -> int | None:
+        """The first step whose loss overflowed or grew ``DIVERGED_ABOVE`` × the first; or None."""
+        start = self.losses[0] if self.losses else math.nan
+        if not math.isfinite(start):
+            return None  # the untrained network already overflows: not the training's doing
+        for step, loss in enumerate(self.losses):
+            if not math.isfinite(loss) or loss > DIVERGED_ABOVE * max(start, 1e-12):
+                return step
+        return None
+
+    def sentence(self, step: int) -> str:
+        """Why training diverged at ``step``: the learning rate for this scale of gradients."""
+        start, reached = self.losses[0], self.losses[step]
+        grew = (f"the loss grew from {start:.3g} to {reached:.3g}" if math.isfinite(reached)
+                else f"the loss grew from {start:.3g} beyond float64's range")
+        smaller = self.lr * min(0.1, TARGET_UPDATE / self.first_update)
+        return (
+            f"training diverged at step {step}: {grew} — learning rate {self.lr:g} is too "
+            f"large for gradients of this size (the first step changed the weights by "
+            f"{_percent(self.first_update)} of their size); try lr {smaller:.1g} or less"
+        )
+
+
+def _percent(ratio: float) -> str:
+    """A ratio as a percentage a learner reads: '0.3%', '45%', '2e+04%'."""
+    if not math.isfinite(ratio):
+        return "more than float64 can hold"
+    percent = 100 * ratio
+    return f"{percent:.2g}%" if percent < 1e4 else f"{percent:.0e}%"
 
 
 def _check_steps(steps) -> int:
@@ -250,7 +366,7 @@ def flow_statistics(net, X, Y, loss="mse", lr=0.01, bins=DEFAULT_BINS, init=None
     return _flow_from_gradients(net, net.gradients(X, Y, loss), lr, bins, init)
 
 
-def _flow_from_gradients(net, grads, lr, bins, init, step=0) -> GradientFlow:
+def _flow_from_gradients(net, grads, lr, bins, init, step=0, run=None) -> GradientFlow:
     """The statistics of one backward pass ``grads`` of ``net``."""
     with np.errstate(all="ignore"):  # overflowing networks give inf/nan statistics, quietly
         deltas = _layer_statistics(grads.deltas, LOG_SCALE, bins)
@@ -267,7 +383,11 @@ def _flow_from_gradients(net, grads, lr, bins, init, step=0) -> GradientFlow:
         measured_factor = _geometric_mean(measured)
         linear_factor, predicted_factor = (_geometric_mean(np.sqrt(g)) for g in gains)
     finite = _all_finite(grads, deltas, weight_grads, activations)
-    verdict, message = _verdict(net, grads, finite, measured_factor, init)
+    verdict, message = _verdict(net, grads, finite, measured_factor, init, saturation,
+                                deltas.norm)
+    diverged_at = run.diverged_at() if run is not None else None
+    if diverged_at is not None:
+        verdict, message = "diverged", f"{run.sentence(diverged_at)}. Now: {message}"
     return GradientFlow(
         sizes=net.sizes,
         activation=net.activation,
@@ -290,6 +410,8 @@ def _flow_from_gradients(net, grads, lr, bins, init, step=0) -> GradientFlow:
         verdict=verdict,
         message=message,
         step=step,
+        losses=tuple(run.losses) if run is not None else (grads.loss,),
+        diverged_at=diverged_at,
     )
 
 
@@ -481,33 +603,62 @@ def _geometric_mean(factors) -> float:
     return float(np.exp(np.mean(np.log(factors))))
 
 
-def _verdict(net, grads, finite, factor, init):
-    """("vanishing" | "exploding" | "healthy", one sentence) from the measured data."""
+SATURATED_MAJORITY = 0.5  # hidden layers this saturated on average stop the gradient
+HUGE_OUTPUT_GRADIENT = 1e3  # ‖δ‖ of the output layer above this: the output gradient explodes
+
+
+def _verdict(net, grads, finite, factor, init, saturation, delta_norms):
+    """("vanishing" | "exploding" | "healthy", one sentence) from the measured data.
+
+    Layers are named as the panel's axes count them: 1 = the first hidden layer … L = output.
+    Saturation (f′ ≈ 0 stops the gradient) and a huge output gradient are named apart.
+    """
     advice = _advice(net.activation, init)
+    last = len(net.weights)
     if not finite:
         layer = grads.first_nonfinite_layer
-        last = len(net.weights) - 1
-        # Counted like the panel's axes: weight layer k feeds layer k + 1 (1 = first hidden).
-        where = (f"at layer {layer + 1} of 1…{last + 1} (1 = first hidden)" if layer is not None
-                 else "in the statistics")
-        return "exploding", f"values overflow to inf/nan {where}: exploding — {advice}"
+        where = f"in layer {layer + 1} of {last}" if layer is not None else "in the statistics"
+        return ("exploding", f"values grow beyond float64's range {where} (overflow): "
+                f"exploding — {advice}")
+    notes = _saturation_and_output_notes(net, saturation, delta_norms)
     if len(net.weights) < 3:
         return "healthy", "one hidden layer: no layer-to-layer factor to judge, so healthy"
     if not math.isfinite(factor) or factor == 0.0:
-        return "vanishing", f"no gradient reaches the first hidden layer: vanishing — {advice}"
+        why = f"{notes}, so " if notes else ""
+        return "vanishing", f"{why}no gradient reaches the first hidden layer: vanishing — {advice}"
     depth = len(net.weights) - 1
     total = f"×{factor ** (depth - 1):.2g} from the last hidden layer to the first"
+    suffix = f"; {notes}" if notes else ""
     if factor < VANISHING_BELOW:
         return (
             "vanishing",
-            f"gradients shrink ×{factor:.2f} per layer ({total}): vanishing — {advice}",
+            f"gradients shrink ×{factor:.2f} per layer ({total}){suffix}: vanishing — {advice}",
         )
     if factor > EXPLODING_ABOVE:
         return (
             "exploding",
-            f"gradients grow ×{factor:.2f} per layer ({total}): exploding — {advice}",
+            f"gradients grow ×{factor:.2f} per layer ({total}){suffix}: exploding — {advice}",
         )
-    return "healthy", f"gradients keep their size (×{factor:.2f} per layer, {total}): healthy"
+    return ("healthy",
+            f"gradients keep their size (×{factor:.2f} per layer, {total}){suffix}: healthy")
+
+
+def _saturation_and_output_notes(net, saturation, delta_norms) -> str:
+    """'' or what else the learner should know: most hidden units saturated (f′ ≈ 0), and/or
+    a huge gradient at the output layer."""
+    notes = []
+    hidden = saturation[:-1]
+    record = ACTIVATIONS[net.activation]
+    if record.bounds is not None and hidden.size:  # a bounded f is flat (f′ ≈ 0) near its ends
+        share = float(np.mean(hidden))
+        if share > SATURATED_MAJORITY:
+            notes.append(f"{share:.0%} of the hidden units are saturated "
+                         f"({record.saturation_rule}), where f′ ≈ 0")
+    output = float(delta_norms[-1])
+    if output > HUGE_OUTPUT_GRADIENT:
+        notes.append(f"the output layer's gradient is huge (‖δ‖ = {output:.2g} in layer "
+                     f"{len(delta_norms)})")
+    return " and ".join(notes)
 
 
 def _advice(name, init) -> str:

@@ -18,7 +18,7 @@ import numpy as np
 from bpwidgets.core.activations import ACTIVATIONS, slope
 from bpwidgets.core.init import check_init, init_weights
 from bpwidgets.core.losses import bce_sigmoid_delta, check_target, loss_function
-from bpwidgets.core.validate import check_choice, check_finite_array
+from bpwidgets.core.validate import check_choice, check_finite_array, check_memory
 
 
 def quiet_overflow():
@@ -94,7 +94,14 @@ def check_sizes(sizes) -> tuple:
     for width in sizes:
         if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
             raise ValueError(f"sizes must hold whole numbers >= 1; got {width!r} in {sizes!r}")
-    return tuple(int(width) for width in sizes)
+    sizes = tuple(int(width) for width in sizes)
+    check_memory("sizes", list(sizes), 8 * parameter_count(sizes), "its weights and biases")
+    return sizes
+
+
+def parameter_count(sizes) -> int:
+    """The number of weights and biases of an MLP with layer widths ``sizes``."""
+    return sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True))
 
 
 class MLP:

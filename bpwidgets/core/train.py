@@ -4,6 +4,10 @@ A *step* is one minibatch: gradients, then one optimiser update. ``History.losse
 loss of step k+1's minibatch before its update; ``History.snapshots`` holds the flat
 parameters at ``History.snapshot_steps`` (0 = the start, then every ``snapshot_every`` steps,
 and the final parameters).
+
+Snapshots stay bounded: when more than ``MAX_SNAPSHOTS`` (or more than the memory budget holds)
+would be kept, every other one is dropped and the interval doubles, so a long run keeps evenly
+spaced snapshots at a multiple of ``snapshot_every``.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bpwidgets.core.validate import check_positive_int
+from bpwidgets.core.validate import MEMORY_BUDGET, check_positive_int
 
 PROGRESS_WIDTH = 30  # characters of the text progress bar
+MAX_SNAPSHOTS = 1000  # parameter snapshots a History keeps at most (thinned beyond)
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,7 @@ def train(net, X, Y, loss, optimizer, epochs, batch_size=None, seed=0, callback=
     batches_per_epoch = -(-len(X) // batch_size)
     total = epochs * batches_per_epoch
     losses, snapshots, snapshot_steps = [], [net.get_params()], [0]
+    limit = max(2, min(MAX_SNAPSHOTS, MEMORY_BUDGET // (8 * net.num_params)))
     stopped_early = False
     for step, rows in enumerate(_minibatches(rng, len(X), batch_size, epochs), start=1):
         grads = net.gradients(X[rows], Y[rows], loss)
@@ -56,6 +62,9 @@ def train(net, X, Y, loss, optimizer, epochs, batch_size=None, seed=0, callback=
         if step % snapshot_every == 0:
             snapshots.append(net.get_params())
             snapshot_steps.append(step)
+            if len(snapshots) > limit:  # keep every other one: steps 0, 2k, 4k, ...
+                snapshots, snapshot_steps = snapshots[::2], snapshot_steps[::2]
+                snapshot_every *= 2
         if progress:
             _show_progress(step, total, grads.loss)
         keep_going = callback is None or callback(step, grads.loss) is not False

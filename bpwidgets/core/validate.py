@@ -55,3 +55,24 @@ def check_finite_array(name: str, array, ndim: int | None = None) -> np.ndarray:
         bad = int(np.size(result) - np.count_nonzero(np.isfinite(result)))
         raise ValueError(f"{name} must contain only finite numbers; got {bad} NaN/inf entries")
     return result
+
+
+# Largest array memory one network, batch or training run may need (1 GiB): far above every
+# lesson and panel setting (the largest, a gradient-flow net of depth 50 × width 512, needs
+# ~0.4 GB), far below what would swap a laptop. Sizes over it are refused before allocating.
+MEMORY_BUDGET = 2**30
+
+
+def check_memory(name: str, value, nbytes: int, what: str) -> None:
+    """Raise ValueError naming ``name`` and ``MEMORY_BUDGET`` if ``nbytes`` exceed the budget."""
+    if nbytes > MEMORY_BUDGET:
+        raise ValueError(
+            f"{name} = {value!r} needs {_gigabytes(nbytes)} for {what}, over the memory "
+            f"budget of {_gigabytes(MEMORY_BUDGET)} (bpwidgets.core.validate.MEMORY_BUDGET); "
+            "choose smaller sizes"
+        )
+
+
+def _gigabytes(nbytes: int) -> str:
+    """A byte count as gigabytes, e.g. '2.4 GB'."""
+    return f"{nbytes / 1e9:.2g} GB"

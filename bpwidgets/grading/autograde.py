@@ -261,31 +261,16 @@ def _grade_notebook(path, notebook, lesson_id, source_dir, options, sandboxed) -
 
 
 def grade_submissions(
-    paths: list[Path],
-    source_dir: Path = DEFAULT_SOURCE,
-    options: GradeOptions = GradeOptions(),
-    log=None,
+    paths: list[Path], source_dir: Path = DEFAULT_SOURCE, options: GradeOptions = GradeOptions()
 ) -> list[SubmissionResult]:
-    """Grade each submission in turn; with a ResultsLog, write each result as it is done and
-    reuse the ones it already holds (--resume)."""
-    from bpwidgets.grading.results_log import submission_digest
-
-    done = log.finished() if log is not None else {}
+    """Grade each submission in turn in this process (the CLI's batches: parallel_command)."""
     results = []
     for number, path in enumerate(paths, start=1):
-        digest = submission_digest(path)
-        if (str(path), digest) in done:
-            results.append(done[(str(path), digest)])
-            _progress(f"[{number}/{len(paths)}] {path}: already graded (results log)")
-            continue
         started = time.perf_counter()
-        result = grade_one(path, source_dir=source_dir, options=options)
-        if log is not None:
-            log.append(result, digest)
-        results.append(result)
+        results.append(grade_one(path, source_dir=source_dir, options=options))
         _progress(
-            f"[{number}/{len(paths)}] {path} ({result.lesson or '?'}): {_outcome(result)} "
-            f"in {time.perf_counter() - started:.1f} s"
+            f"[{number}/{len(paths)}] {path} ({results[-1].lesson or '?'}): "
+            f"{_outcome(results[-1])} in {time.perf_counter() - started:.1f} s"
         )
     return results
 
@@ -370,7 +355,6 @@ def results_log_for(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     """Grade the submissions and print the report; 0 if all were graded, 1 if not, 2 on misuse."""
     from bpwidgets.cli_errors import UsageError, check_writable_file, notebooks_in, report
-    from bpwidgets.grading.gradebook import CourseError
     from bpwidgets.grading.report import to_json, to_table
     from bpwidgets.grading.sandbox import SandboxUnavailable, use_sandbox
 
@@ -397,7 +381,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         results = parallel_command.grade_requested(args)
-    except CourseError as error:
+    except parallel_command.BatchError as error:
         print(f"bpwidgets grade: error: {error}", file=sys.stderr)
         return 2
     print(to_json(results) if args.json else to_table(results))

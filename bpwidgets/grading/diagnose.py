@@ -93,8 +93,18 @@ def _neuron(V):
     x1w1, x2w2 = x1 * w1, x2 * w2
     s = x1w1 + x2w2
     n = s + b
-    return [("x1", x1), ("x2", x2), ("w1", w1), ("w2", w2), ("b", b), ("x1·w1", x1w1),
-            ("x2·w2", x2w2), ("s", s), ("n", n), ("o", n.tanh())]
+    return [
+        ("x1", x1),
+        ("x2", x2),
+        ("w1", w1),
+        ("w2", w2),
+        ("b", b),
+        ("x1·w1", x1w1),
+        ("x2·w2", x2w2),
+        ("s", s),
+        ("n", n),
+        ("o", n.tanh()),
+    ]
 
 
 def _numbers(V):
@@ -114,7 +124,7 @@ def _exp(V):
 
 def _pow(V):
     x, k = V(1.5), V(2.0)
-    p = x ** 3
+    p = x**3
     return [("x", x), ("k", k), ("p", p), ("f", p * k)]
 
 
@@ -137,8 +147,16 @@ def _summed(V):
     ws, xs = [V(0.5), V(-1.0)], [V(2.0), V(0.25)]
     terms = [w * x for w, x in zip(ws, xs, strict=True)]
     total = sum(terms)
-    return [("w1", ws[0]), ("w2", ws[1]), ("x1", xs[0]), ("x2", xs[1]), ("w1·x1", terms[0]),
-            ("w2·x2", terms[1]), ("s", total), ("f", total.tanh())]
+    return [
+        ("w1", ws[0]),
+        ("w2", ws[1]),
+        ("x1", xs[0]),
+        ("x2", xs[1]),
+        ("w1·x1", terms[0]),
+        ("w2·x2", terms[1]),
+        ("s", total),
+        ("f", total.tanh()),
+    ]
 
 
 CASES = (
@@ -176,18 +194,26 @@ def _run(call: Callable, budget: float = TIME_BUDGET):
 def diagnose_autograd(StudentValue, cases=CASES, *, budget: float = TIME_BUDGET) -> Diagnosis:
     """Find the first wrong forward value or gradient of ``StudentValue`` over ``cases``."""
     if not isinstance(StudentValue, type):
-        return _verdict(f"diagnose_autograd needs your Value class itself; got "
-                        f"{type(StudentValue).__name__} {StudentValue!r:.60}", "crash")
+        return _verdict(
+            f"diagnose_autograd needs your Value class itself; got "
+            f"{type(StudentValue).__name__} {StudentValue!r:.60}",
+            "crash",
+        )
     if issubclass(StudentValue, Value):
-        return _verdict("You passed bpwidgets.core.Value (or a subclass of it): write your own "
-                        "class.", "not_own_class")
+        return _verdict(
+            "You passed bpwidgets.core.Value (or a subclass of it): write your own class.",
+            "not_own_class",
+        )
     for case in cases:
         diagnosis = _diagnose_case(StudentValue, case, budget)
         if diagnosis is not None:
             return diagnosis
     names = ", ".join(case.name for case in cases)
-    return Diagnosis(True, f"✓ every forward value and gradient agrees with bpwidgets.core.Value "
-                           f"on {len(cases)} graph{'s' if len(cases) > 1 else ''} ({names}), and backward() can be repeated.")
+    return Diagnosis(
+        True,
+        f"✓ every forward value and gradient agrees with bpwidgets.core.Value "
+        f"on {len(cases)} graph{'s' if len(cases) > 1 else ''} ({names}), and backward() can be repeated.",
+    )
 
 
 def _verdict(message: str, bug: str, **fields) -> Diagnosis:
@@ -201,8 +227,10 @@ def _diagnose_case(V, case: GraphCase, budget: float) -> Diagnosis | None:
     try:
         student = _run(lambda: case.build(V), budget)
     except BaseException as error:  # noqa: BLE001 - the student's bug becomes the message
-        return replace(_failure(error, f"{where}, building the graph", budget, during_build=True),
-                       case=case.name)
+        return replace(
+            _failure(error, f"{where}, building the graph", budget, during_build=True),
+            case=case.name,
+        )
     ref_root = reference[-1][1]
     ref_root.backward()
     numbers = _read_all(student, "data")
@@ -214,7 +242,13 @@ def _diagnose_case(V, case: GraphCase, budget: float) -> Diagnosis | None:
             return _verdict(
                 f"{where}: the forward value of {name} (made by {op}) is wrong: expected "
                 f"{ref.data:.6g}, got {got:.6g}.\nBug: {BUGS['forward_value']}.",
-                "forward_value", node=op, case=case.name, name=name, expected=ref.data, got=got)
+                "forward_value",
+                node=op,
+                case=case.name,
+                name=name,
+                expected=ref.data,
+                got=got,
+            )
     root = student[-1][1]
     for attempt in ("first", "second"):
         try:
@@ -241,9 +275,11 @@ def _read_all(nodes, attribute: str):
             value = float(getattr(node, attribute))
         except BaseException as error:  # noqa: BLE001 - missing attribute, a Value, a string...
             got = getattr(node, attribute, "<missing>")
-            return _verdict(f"{name}.{attribute} must be a number; got {type(got).__name__} "
-                            f"{got!r:.60} ({type(error).__name__}).\nBug: {BUGS['not_a_number']}.",
-                            "not_a_number")
+            return _verdict(
+                f"{name}.{attribute} must be a number; got {type(got).__name__} "
+                f"{got!r:.60} ({type(error).__name__}).\nBug: {BUGS['not_a_number']}.",
+                "not_a_number",
+            )
         values.append(value)
     return values
 
@@ -268,9 +304,16 @@ def _first_wrong(reference, grads) -> int | None:
 
 def _fields(case: GraphCase, reference, grads, k: int) -> dict:
     name, node = reference[k]
-    return {"node": _op(node), "case": case.name, "name": name, "expected": node.grad,
-            "got": grads[k], "node_names": tuple(n for n, _ in reference),
-            "expected_grads": tuple(n.grad for _, n in reference), "student_grads": tuple(grads)}
+    return {
+        "node": _op(node),
+        "case": case.name,
+        "name": name,
+        "expected": node.grad,
+        "got": grads[k],
+        "node_names": tuple(n for n, _ in reference),
+        "expected_grads": tuple(n.grad for _, n in reference),
+        "student_grads": tuple(grads),
+    }
 
 
 def _wrong_gradient(where, case, reference, grads, k) -> Diagnosis:
@@ -278,9 +321,11 @@ def _wrong_gradient(where, case, reference, grads, k) -> Diagnosis:
     name, node = reference[k]
     bug = _recognise(reference, grads, k)
     root = reference[-1][0]
-    text = (f"{where}: going backward, the first wrong gradient is at {name} ({_kind(node)}): "
-            f"expected ∂{root}/∂{name} = {node.grad:.6g}, got {grads[k]:.6g}."
-            f"{_users_text(reference, k)}")
+    text = (
+        f"{where}: going backward, the first wrong gradient is at {name} ({_kind(node)}): "
+        f"expected ∂{root}/∂{name} = {node.grad:.6g}, got {grads[k]:.6g}."
+        f"{_users_text(reference, k)}"
+    )
     if bug is not None:
         text += f"\nBug: {BUGS[bug]}."
     return Diagnosis(False, text, bug=bug, **_fields(case, reference, grads, k))
@@ -288,9 +333,11 @@ def _wrong_gradient(where, case, reference, grads, k) -> Diagnosis:
 
 def _not_reset(where, case, reference, grads, k) -> Diagnosis:
     name, node = reference[k]
-    text = (f"{where}: backward() was right the first time, but after calling it again "
-            f"∂{reference[-1][0]}/∂{name} is {grads[k]:.6g} instead of {node.grad:.6g}."
-            f"\nBug: {BUGS['no_reset']}.")
+    text = (
+        f"{where}: backward() was right the first time, but after calling it again "
+        f"∂{reference[-1][0]}/∂{name} is {grads[k]:.6g} instead of {node.grad:.6g}."
+        f"\nBug: {BUGS['no_reset']}."
+    )
     return Diagnosis(False, text, bug="no_reset", **_fields(case, reference, grads, k))
 
 
@@ -318,8 +365,12 @@ def _recognise(reference, grads, k: int) -> str | None:
         return "forward_order"
     if any(_matches(nodes, grads, g) for g in _unsorted_grads(root)):
         return "no_topological_sort"
-    users = [(out, local) for out in root.topo() for p, local in zip(
-        out.parents, out._local_grads, strict=True) if p is nodes[k]]
+    users = [
+        (out, local)
+        for out in root.topo()
+        for p, local in zip(out.parents, out._local_grads, strict=True)
+        if p is nodes[k]
+    ]
     if _lost_contributions(grads[k], [local * out.grad for out, local in users]):
         return "assign_not_accumulate"
     if len(users) == 1:
@@ -334,8 +385,13 @@ def _lost_contributions(got: float, contributions: list[float]) -> bool:
     return any(_close(got, sum(subset)) for subset in itertools.chain.from_iterable(subsets))
 
 
-_LOCAL_BUGS = {"tanh": "tanh_local", "exp": "exp_local", "**": "pow_local", "*": "mul_local",
-               "+": "add_local"}
+_LOCAL_BUGS = {
+    "tanh": "tanh_local",
+    "exp": "exp_local",
+    "**": "pow_local",
+    "*": "mul_local",
+    "+": "add_local",
+}
 
 
 def _matches(nodes, grads, simulated: dict) -> bool:
@@ -371,8 +427,9 @@ def _unsorted_grads(root: Value) -> list[dict]:
     return results
 
 
-def _failure(error: BaseException, where: str, budget: float,
-             during_build: bool = False) -> Diagnosis:
+def _failure(
+    error: BaseException, where: str, budget: float, during_build: bool = False
+) -> Diagnosis:
     """Turn an exception raised by student code into a Diagnosis naming the likely cause."""
     text = f"{type(error).__name__}: {error}"
     if isinstance(error, _OutOfTime):
@@ -380,8 +437,7 @@ def _failure(error: BaseException, where: str, budget: float,
     if isinstance(error, RecursionError):
         return _verdict(f"{where}: RecursionError.\nBug: {BUGS['recursion']}.", "recursion")
     if isinstance(error, NotImplementedError):
-        return _verdict(f"{where}: {BUGS['not_implemented']} — finish it first.",
-                        "not_implemented")
+        return _verdict(f"{where}: {BUGS['not_implemented']} — finish it first.", "not_implemented")
     bug = _bug_of_error(error, text) if during_build else None
     if bug is None:
         return _verdict(f"{where}: your code raised {text}", "crash")

@@ -26,24 +26,14 @@ def grade_alone(submission: Path, *, source_dir: Path, options: dict) -> Submiss
     return grade_one(Path(submission), source_dir=Path(source_dir), options=GradeOptions(**options))
 
 
-def _jobs(text: str) -> int:
-    """argparse type: a whole number of worker processes >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of processes >= 1; got {text!r}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare --jobs, --scheduler, --course, --assignment and --lms."""
+    from bpwidgets.cli_errors import positive_int
     from bpwidgets.grading.parallel import default_jobs
 
     parser.add_argument(
         "--jobs",
-        type=_jobs,
+        type=positive_int,
         default=None,
         metavar="N",
         help=f"grade N submissions at once (default: the number of CPUs, {default_jobs()} here)",
@@ -82,16 +72,25 @@ def usage_error(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _executor(args: argparse.Namespace):
-    """Return ``run(paths, grade, on_result) -> results`` for --jobs or --scheduler."""
-    if args.scheduler:
-        from bpwidgets.grading.cluster import grade_on_cluster
+class BatchError(Exception):
+    """The batch cannot start (course, assignment or cluster unusable); the message says why."""
 
-        return functools.partial(grade_on_cluster, address=args.scheduler)
+
+def _run_where_asked(paths, source_dir, options, on_result, args) -> list[SubmissionResult]:
+    """Grade ``paths`` on the Dask cluster of --scheduler, else in --jobs local processes."""
     from bpwidgets.grading.parallel import default_jobs, grade_in_processes
 
-    jobs = args.jobs or default_jobs()
-    return lambda paths, grade, on_result: grade_in_processes(paths, grade, jobs, on_result)
+    if args.scheduler:
+        from bpwidgets.grading.cluster import ClusterError, grade_on_cluster
+
+        try:
+            return grade_on_cluster(
+                paths, grade_alone, source_dir, options, on_result, address=args.scheduler
+            )
+        except ClusterError as error:
+            raise BatchError(str(error)) from None
+    grade = functools.partial(grade_alone, source_dir=source_dir, options=options)
+    return grade_in_processes(paths, grade, args.jobs or default_jobs(), on_result)
 
 
 def grade_batch(
@@ -112,7 +111,6 @@ def grade_batch(
     results = [done.get((str(path), digest)) for path, digest in zip(paths, digests, strict=True)]
     todo = [index for index, result in enumerate(results) if result is None]
     options = {"timeout": args.timeout, "sandbox": args.sandbox}
-    grade = functools.partial(grade_alone, source_dir=source_dir, options=options)
     progress = Progress(len(todo), sys.stderr)
 
     def on_result(position: int, result: SubmissionResult) -> None:
@@ -121,7 +119,9 @@ def grade_batch(
         progress.update(result)
 
     try:
-        fresh = _executor(args)([paths[index] for index in todo], grade, on_result)
+        fresh = _run_where_asked(
+            [paths[index] for index in todo], source_dir, options, on_result, args
+        )
     finally:
         progress.close()
     for index, result in zip(todo, fresh, strict=True):
@@ -133,10 +133,13 @@ def grade_requested(args: argparse.Namespace) -> list[SubmissionResult]:
     """Grade the files given, or every submission of --course's assignment (then record it)."""
     if args.course is None:
         return grade_batch(args.submissions, args.source, args)
-    from bpwidgets.grading.gradebook import Course
+    from bpwidgets.grading.gradebook import Course, CourseError
 
-    course = Course(args.course)
-    course.check_assignment(args.assignment)
+    try:
+        course = Course(args.course)
+        course.check_assignment(args.assignment)
+    except CourseError as error:
+        raise BatchError(str(error)) from None
     source_dir = course.source_dir(args.assignment)
     results = grade_batch(course.submissions(args.assignment), source_dir, args)
     course.record(args.assignment, results)

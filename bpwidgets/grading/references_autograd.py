@@ -31,8 +31,9 @@ def train_scalar_mlp(value_class, steps: int, lr: float, seed: int = 0) -> list[
     net = ScalarMLP(value_class, LESSON_SIZES, seed=seed)
     losses = []
     for _ in range(steps):
-        loss = sum(((net(x) - target) ** 2 for x, target in zip(X, y, strict=True)),
-                   value_class(0.0))
+        loss = sum(
+            ((net(x) - target) ** 2 for x, target in zip(X, y, strict=True)), value_class(0.0)
+        )
         loss.backward()
         for p in net.parameters():
             p.data -= lr * p.grad

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from pathlib import Path
 
 SANDBOX_MODES = ("auto", "required", "off")
 SCRATCH = "/tmp"
-_UID_BASE = 200_000  # far above real accounts; one uid per grading process (separate NPROC counts)
+_UID_BASE = 200_000  # far above real accounts; a random one per sandbox (separate NPROC counts)
 _warned = False
 
 
@@ -64,7 +65,7 @@ def _hidden_dirs(visible: list[Path], package: Path, source_dir: Path | None) ->
         hidden.append(Path(source_dir).resolve())
     return [
         path
-        for path in hidden
+        for path in dict.fromkeys(hidden)
         if path.is_dir() and any(path == root or root in path.parents for root in visible)
     ]
 
@@ -123,8 +124,8 @@ def executor_command() -> list[str]:
 
 
 def sandbox_uid() -> int:
-    """The unprivileged uid the executor switches to (distinct per grading process)."""
-    return _UID_BASE + os.getpid() % 100_000
+    """An unprivileged uid for one sandbox (random, so concurrent sandboxes do not share limits)."""
+    return _UID_BASE + secrets.randbelow(100_000)
 
 
 @functools.cache

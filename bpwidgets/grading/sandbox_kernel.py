@@ -100,16 +100,17 @@ def serve(requests, reply) -> None:
     with recorder.active():
         for line in requests:
             request = json.loads(line)
-            signal.setitimer(signal.ITIMER_REAL, timeout)
             try:
-                if request.get("test"):
-                    status, error = _run_test_cell(shell, request["code"], recorder)
-                else:
-                    status, error = _run_cell(shell, request["code"])
-            except CellTimeout:
+                signal.setitimer(signal.ITIMER_REAL, timeout)
+                try:
+                    if request.get("test"):
+                        status, error = _run_test_cell(shell, request["code"], recorder)
+                    else:
+                        status, error = _run_cell(shell, request["code"])
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+            except CellTimeout:  # the alarm may also strike just outside the cell
                 status, error = "timeout", None
-            finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
             records = recorder.stop()
             reply(
                 {

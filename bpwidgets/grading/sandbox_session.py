@@ -64,6 +64,9 @@ class ExecutorSession:
         reply = self._receive(min(START_SECONDS, self._left()), what="start")
         if reply.get("ready") is not True:
             raise SessionOver("the executor did not start")
+        # sandboxed: bwrap -> the namespace's init -> the executor (only child before any cell)
+        self._init = _children(self._process.pid)[:1] if sandboxed else []
+        self._executor = _children(self._init[0])[:1] if self._init else []
 
     def __enter__(self) -> ExecutorSession:
         return self
@@ -76,14 +79,24 @@ class ExecutorSession:
         return self.deadline - time.monotonic()
 
     def _send(self, message: dict) -> None:
-        """Write one request line (a closed pipe means the executor is gone)."""
-        try:
-            self._process.stdin.write(json.dumps(message).encode("utf-8") + b"\n")
-            self._process.stdin.flush()
-        except (BrokenPipeError, OSError):
-            raise SessionOver(
-                "the kernel died (os._exit, a crash or running out of memory)"
-            ) from None
+        """Write one request line without ever blocking past the submission's deadline.
+
+        The executor reads only between cells; one that stopped reading (a forged reply, then a
+        freeze) must not hang the grader on a full pipe.
+        """
+        data = json.dumps(message).encode("utf-8") + b"\n"
+        fd = self._process.stdin.fileno()
+        os.set_blocking(fd, False)
+        while data:
+            left = min(self._left(), self.timeout + GRACE_SECONDS)
+            if left <= 0 or not select.select([], [fd], [], left)[1]:
+                raise SessionOver("the kernel stopped reading its cells (it froze)")
+            try:
+                data = data[os.write(fd, data[: 1 << 16]) :]
+            except BlockingIOError:
+                continue
+            except OSError:  # a closed pipe: the executor is gone
+                raise SessionOver("the kernel died (os._exit, a crash or running out of memory)") from None
 
     def run(self, code: str, *, test: bool) -> CellReply:
         """Run one cell; return the executor's reply or raise SessionOver saying why it cannot."""
@@ -99,7 +112,28 @@ class ExecutorSession:
         if status not in ("ok", "error", "timeout") or not isinstance(records, list):
             raise SessionOver("the kernel sent a malformed reply")
         error = reply.get("error")
+        self._sweep()
         return CellReply(status, error if isinstance(error, str) else None, records)
+
+    def _sweep(self) -> None:
+        """Kill every process the cell left behind in the sandbox (all but its init and the executor).
+
+        Orphans are adopted by the sandbox's init, so they are its children or the executor's
+        descendants; a fork bomb that outlives its cell is gone before the next cell runs.
+        """
+        if not self._init or not self._executor:
+            return
+        for _ in range(10):
+            strays = [pid for pid in _children(self._init[0]) if pid != self._executor[0]]
+            strays += _children(self._executor[0])
+            if not strays:
+                return
+            for pid in strays:
+                for victim in [pid, *_descendants(pid)]:
+                    try:
+                        os.kill(victim, signal.SIGKILL)
+                    except (ProcessLookupError, PermissionError):
+                        pass
 
     def _receive(self, seconds: float, *, what: str) -> dict:
         """Read one reply line within ``seconds``; raise SessionOver on silence, EOF or garbage."""
@@ -118,7 +152,7 @@ class ExecutorSession:
         line, self._buffer = self._buffer.split(b"\n", 1)
         try:
             reply = json.loads(line)
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             raise SessionOver("the kernel sent a malformed reply") from None
         if not isinstance(reply, dict):
             raise SessionOver("the kernel sent a malformed reply")
@@ -161,6 +195,16 @@ class ExecutorSession:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (children first)."""
+    found, queue = [], _children(pid)
+    while queue:
+        child = queue.pop()
+        found.append(child)
+        queue.extend(_children(child))
+    return found
 
 
 def _children(pid: int) -> list[int]:

@@ -89,25 +89,43 @@ def load_lesson(path: Path) -> Lesson:
     return _load_lesson(str(path), stat.st_mtime_ns, stat.st_size)
 
 
-def _is_check(node: ast.Call) -> bool:
-    """True for a call of a function named check_* (plain or as an attribute)."""
-    func = node.func
-    name = (
-        func.id
-        if isinstance(func, ast.Name)
-        else func.attr
-        if isinstance(func, ast.Attribute)
-        else ""
-    )
-    return name.startswith("check_")
+CHECK_MODULES = ("bpwidgets.grading.checks", "bpwidgets.grading")
+
+
+def _check_names() -> frozenset[str]:
+    """The public checks of bpwidgets.grading.checks (check_array, check_scalar, ...)."""
+    from bpwidgets.grading import checks
+
+    return frozenset(name for name in dir(checks) if name.startswith("check_"))
+
+
+def _local_check_names(tree: ast.AST, checks: frozenset[str]) -> set[str]:
+    """Names under which the cell imported a check (``import ... as`` aliases included)."""
+    names = set(checks)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module in CHECK_MODULES:
+            names.update(
+                alias.asname for alias in node.names if alias.name in checks and alias.asname
+            )
+    return names
 
 
 class _Withhold(ast.NodeTransformer):
     """Replace every check call's arguments after (name, thunk), and its keywords, with None."""
 
+    def __init__(self, names: set[str], checks: frozenset[str]):
+        self.names, self.checks = names, checks
+
+    def _is_check(self, node: ast.Call) -> bool:
+        """A call of a check by its (imported) name, or as an attribute (checks.check_array)."""
+        func = node.func
+        if isinstance(func, ast.Name):
+            return func.id in self.names
+        return isinstance(func, ast.Attribute) and func.attr in self.checks
+
     def visit_Call(self, node: ast.Call):
         self.generic_visit(node)
-        if _is_check(node):
+        if self._is_check(node):
             kept = node.args[:2]
             node.args = kept + [ast.Constant(None) for _ in node.args[2:]]
             node.keywords = [
@@ -120,7 +138,9 @@ class _Withhold(ast.NodeTransformer):
 
 def withhold_expected(source: str) -> str:
     """Return ``source`` with each check's expected value and options withheld (comments dropped)."""
-    tree = _Withhold().visit(ast.parse(source))
+    tree = ast.parse(source)
+    checks = _check_names()
+    tree = _Withhold(_local_check_names(tree, checks), checks).visit(tree)
     return ast.unparse(ast.fix_missing_locations(tree))
 
 

@@ -16,6 +16,7 @@ import ipywidgets as widgets
 
 from bpwidgets.core.graph import graph_layout
 from bpwidgets.core.value import Value
+from bpwidgets.core.value import format_number as _fmt
 from bpwidgets.grading.diagnose import (
     CASES,
     AutogradBug,
@@ -139,7 +140,3 @@ def _student_style(node, k, student: tuple, diagnosis) -> NodeStyle:
 def _ringed(style: NodeStyle) -> NodeStyle:
     return NodeStyle(style.text, edge_colour=HIGHLIGHT, line_width=3.5, fill=style.fill,
                      text_colour=style.text_colour)
-
-
-def _fmt(x: float) -> str:
-    return "0" if x == 0 else f"{x:.4g}"

@@ -88,6 +88,8 @@ Hooks for static export and docs
   Override it (or set ``export_controls``, a tuple of names) to choose.
 - ``panel.snapshot(path)`` writes the current PNG to a file.
 - ``panel.static(grid=...)`` → the precomputed kernel-free widget tree (``bpwidgets.embed``).
+- ``panel.close()`` closes every widget of the panel and drops its figure, so nothing keeps
+  a dropped panel alive (ipywidgets remembers every open widget until it is closed).
 
 Colours come from :mod:`bpwidgets.panels.palette` (Okabe–Ito, "PuOr", "cividis").
 """
@@ -107,6 +109,7 @@ import numpy as np
 import PIL.Image
 from matplotlib.figure import Figure
 
+from bpwidgets.panels import background
 from bpwidgets.panels.palette import ERROR_TEXT
 from bpwidgets.panels.text_sprites import SpriteCanvasAgg
 
@@ -135,6 +138,9 @@ class Panel(widgets.VBox):
     dpi: int = 100
     fit_width: bool = True  # shrink the picture to the page; False: native size, scroll sideways
     export_controls: tuple[str, ...] | None = None  # None: every control in ``state``
+    # Seconds a control change waits for its picture before the work goes on in the background
+    # (see panels/background.py); None waits until the picture is there (fully synchronous).
+    patience: float | None = 0.25
 
     def __init__(self, controls: dict, *, hide: Iterable[str] = (), state: dict | None = None):
         self.controls = dict(controls)
@@ -154,6 +160,11 @@ class Panel(widgets.VBox):
         self.caption = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
         self.error_line = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
         self.description_box = widgets.HTML()
+        self.status_line = widgets.HTML(layout=widgets.Layout(min_height="1.2em"))
+        self._worker = background.Worker(self._render_job, self._show_status,
+                                         self._publish_partial)
+        self._job_error: tuple | None = None  # (job, exception) of the last failed job
+        self.pictures_shown = 0  # pictures put in the image so far (intermediate ones too)
 
         self._apply_state(state or {})
         self._hide(hide)
@@ -195,7 +206,12 @@ class Panel(widgets.VBox):
 
     @property
     def state(self) -> dict:
-        """Current control values by name (JSON-friendly); ``type(panel)(**state)`` restores it."""
+        """Current control values by name (JSON-friendly); ``type(panel)(**state)`` restores it.
+
+        Inside the panel's worker, the values the running update was started for."""
+        snapshot = background.current_state()
+        if snapshot is not None and background.in_worker():
+            return dict(snapshot)
         return {
             name: _plain(widget.value)
             for name, widget in self.controls.items()
@@ -205,11 +221,13 @@ class Panel(widgets.VBox):
     @property
     def error(self) -> str:
         """The message in the error line ('' when the last update succeeded)."""
+        self.wait()
         return self._error
 
     @property
     def caption_text(self) -> str:
         """The caption's plain text."""
+        self.wait()
         return getattr(self, "_caption_text", "")
 
     def add_control(self, name: str, widget: widgets.Widget) -> None:
@@ -250,10 +268,21 @@ class Panel(widgets.VBox):
         """Recompute and redraw now; a failure is shown in the error line."""
         self._render(strict=False)
 
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the picture for the current state is shown (at once when nothing is
+        pending); False if ``timeout`` seconds passed first."""
+        if self._dirty and self._hold_depth == 0:
+            self.refresh()
+        return self._worker.wait(timeout)
+
+    @property
+    def busy(self) -> bool:
+        """True while an update runs in the background (its progress is in the status line)."""
+        return self._worker.busy
+
     def render_png(self) -> bytes:
         """Return the current figure as PNG bytes (no display needed)."""
-        if self._dirty:
-            self.refresh()
+        self.wait()
         return self._png
 
     def snapshot(self, path) -> Path:
@@ -271,8 +300,8 @@ class Panel(widgets.VBox):
     def static(self, grid=None, **options):
         """This panel precomputed as a kernel-free widget tree to display in a notebook cell.
 
-        The same tree ``to_html`` writes (``grid``/``max_bytes``/``before_frame`` likewise);
-        saved with widget state, the notebook's controls keep working without a kernel.
+        The same tree ``to_html`` writes (``grid``, ``max_bytes``, ``max_frames``, ``before_frame``
+        as there); saved with widget state, the notebook's controls work without a kernel.
         """
         from bpwidgets.embed import static_widget
 
@@ -282,6 +311,22 @@ class Panel(widgets.VBox):
         """Control name → values a static export should pre-render (see module docstring)."""
         names = self.export_controls or [n for n, w in self.controls.items() if _is_state_widget(w)]
         return {name: _grid_values(self.controls[name]) for name in names}
+
+    def close(self) -> None:
+        """Close this panel, every widget inside it and every control; drop the figure."""
+        if getattr(self, "figure", None) is None:  # closed already, or never built
+            super().close()
+            return
+        self._worker.close()
+        for widget in [*_descendants(self), *(w for c in self.controls.values()
+                                              for w in _descendants(c))]:
+            if widget is not self:
+                widget.close()
+        self.figure.clear()
+        self.figure = None
+        self.controls.clear()
+        self._png = b""
+        super().close()
 
     def _repr_mimebundle_(self, **kwargs):
         """The widget view plus a static PNG and plain text, for notebooks without widget state."""
@@ -293,8 +338,8 @@ class Panel(widgets.VBox):
     # --- internals -------------------------------------------------------------------------
 
     def _children(self) -> list[widgets.Widget]:
-        return [*self.arrange_controls(), self.figure_box, self.caption, self.error_line,
-                self.description_box]
+        return [*self.arrange_controls(), self.figure_box, self.status_line, self.caption,
+                self.error_line, self.description_box]
 
     def _apply_state(self, state: dict) -> None:
         """Set initial control values; unknown names raise TypeError listing the known ones."""
@@ -320,7 +365,7 @@ class Panel(widgets.VBox):
             self._hidden.add(name)
 
     def _on_control_change(self, change) -> None:
-        if self._busy:
+        if self._busy or background.in_worker():
             return
         name = next((n for n, w in self.controls.items() if w is change["owner"]), None)
         if name in self._changed:
@@ -331,15 +376,12 @@ class Panel(widgets.VBox):
             self.refresh()
 
     def _render(self, strict: bool) -> None:
-        """Sync the controls, compute, draw, encode the PNG; on failure show the error and keep
-        the old picture."""
+        """Sync the controls here, then compute, draw and encode on the panel's worker; wait
+        ``patience`` seconds for the picture. On failure show the error, keep the old picture."""
         self._busy = True
         changed, self._changed = tuple(self._changed), []
         try:
             self.sync_controls(changed)
-            data = self.compute()
-            self.draw(data)
-            png = self._encode_png()
         except Exception as error:  # noqa: BLE001 - every failure belongs in the error line
             if strict:
                 raise
@@ -348,8 +390,33 @@ class Panel(widgets.VBox):
         finally:
             self._busy = False
             self._dirty = False
+        job = self._worker.submit(self.state)
+        if not self._worker.wait(self.patience):
+            self._worker.announce("computing the picture…")
+        if strict and self._job_error is not None and self._job_error[0] is job:
+            raise self._job_error[1]
+
+    def _render_job(self, job) -> None:
+        """On the worker: compute, draw and encode ``job``'s picture; show it if still latest."""
+        try:
+            data = self.compute()
+            background.checkpoint("the picture", 1, 1)  # superseded: skip drawing stale data
+            self.draw(data)
+            png = self._encode_png()
+        except background.Superseded:
+            raise
+        except Exception as error:  # noqa: BLE001 - every failure belongs in the error line
+            if self._worker.is_latest(job):
+                self._job_error = (job, error)
+                self._show_status("")
+                self._show_error(_message(error))
+            return
+        if not self._worker.is_latest(job):
+            return
         self._png = png
         self.image.value = png
+        self.pictures_shown += 1
+        self._show_status("")
         self._show_error("")
         description = self.describe()
         # Not image.tooltip: the widget HTML manager of static pages fails to draw an Image
@@ -358,6 +425,18 @@ class Panel(widgets.VBox):
             "<details><summary>Text description of the figure</summary>"
             f"<p>{html.escape(description)}</p></details>"
         )
+
+    def _publish_partial(self, job, data) -> None:
+        """On the worker: show an intermediate picture of ``data`` while the work goes on."""
+        self.draw(data)
+        self.image.value = self._encode_png()
+        self.pictures_shown += 1
+
+    def _show_status(self, text: str) -> None:
+        """The status line: what the worker computes now ('' when the picture is current)."""
+        self.status_line.value = (
+            f'<span role="status" aria-live="polite">{html.escape(text, quote=False)}</span>'
+            if text else "")
 
     def _encode_png(self) -> bytes:
         """Draw the figure on its Agg canvas and encode the pixels as PNG."""
@@ -402,6 +481,21 @@ def png_bytes(image: PIL.Image.Image) -> bytes:
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
     """One PNG chunk: length, type, data, CRC of type and data."""
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _descendants(widget: widgets.Widget) -> list[widgets.Widget]:
+    """``widget`` and every widget inside it: children of boxes at any depth, and the
+    ``layout`` and ``style`` widgets each of them owns."""
+    found, stack = [], [widget]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(getattr(current, "children", ()))
+        for name in ("layout", "style"):
+            owned = getattr(current, name, None)
+            if isinstance(owned, widgets.Widget):
+                found.append(owned)
+    return found
 
 
 def _is_state_widget(widget: widgets.Widget) -> bool:

@@ -216,8 +216,11 @@ class ChainRulePanel(QuizMixin, Panel):
 
     @property
     def formula(self) -> str:
-        """The formula shown for the current step."""
-        return self._formula(self._walk, self.controls["step"].value)
+        """The formula shown for the current step (a quiz's question marks included)."""
+        walk, step = self._walk, self.controls["step"].value
+        if self.quiz is not None:
+            return self.quiz.masked_formula(walk, step, self._formula(walk, step))
+        return self._formula(walk, step)
 
     def sync_controls(self, changed) -> None:
         """One input control per name of the expression; the step slider over the new graph."""

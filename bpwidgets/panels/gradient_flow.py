@@ -10,7 +10,7 @@ The panel draws what :func:`bpwidgets.core.gradflow.gradient_flow` measures:
 - the core's verdict sentence ("vanishing", "exploding" or "healthy").
 
 Layers are numbered 1 … L from the input: layers 1 … depth are hidden, layer L = depth + 1 is
-the linear output. Overflowing networks are drawn with × markers where values became inf/nan.
+the linear output. Overflowing networks are drawn with × markers where values overflowed.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from matplotlib.transforms import blended_transform_factory
 
 from bpwidgets.core.activations import ACTIVATIONS
 from bpwidgets.core.caching import MB, remembered
-from bpwidgets.core.gradflow import gradient_flow
+from bpwidgets.core.gradflow import FlowRun, gradient_flow
 from bpwidgets.core.init import INITS
+from bpwidgets.panels import background
 from bpwidgets.panels.axes_style import lean_axes
 from bpwidgets.panels.base import LABEL_STYLE, LOG_SLIDER_OPTIONS, SLIDER_OPTIONS, Panel
 from bpwidgets.panels.palette import HIGHLIGHT, NEUTRAL, OKABE_ITO, SEQUENTIAL_CMAP
@@ -104,6 +105,7 @@ class GradientFlowPanel(Panel):
 
     def __init__(self, *, hide=(), **state):
         self.flow = None
+        self._run, self._run_key = None, None  # the training run being continued
         super().__init__(self._make_controls(), hide=hide, state=state)
 
     @staticmethod
@@ -126,6 +128,11 @@ class GradientFlowPanel(Panel):
             "lr": widgets.FloatLogSlider(value=0.01, min=-4, max=0, step=0.1, description="lr",
                                          **log),
         }
+
+    def close(self) -> None:
+        """Close the panel and free the remembered training run."""
+        self._run, self._run_key = None, None
+        super().close()
 
     def arrange_controls(self):
         """Two rows: the network, then the data and training."""
@@ -176,7 +183,7 @@ class GradientFlowPanel(Panel):
         on_top = blended_transform_factory(ax.transData, ax.transAxes)
         (self.overflow_markers,) = ax.plot([], [], "x", color=HIGHLIGHT, ms=7, mew=2,
                                            transform=on_top, clip_on=False,
-                                           label="inf/nan")
+                                           label="overflow")
         self.overflow_text = ax.text(0.5, 0.35, "", transform=ax.transAxes, ha="center",
                                      va="center", color=HIGHLIGHT, fontsize=9,
                                      bbox={"fc": "white", "ec": HIGHLIGHT, "alpha": 0.9})
@@ -217,11 +224,24 @@ class GradientFlowPanel(Panel):
         self.controls["lr"].disabled = self.controls["steps"].value == 0
 
     def compute(self):
-        """The core's gradient-flow statistics for the current controls."""
+        """The core's gradient-flow statistics for the current controls.
+
+        Training continues the remembered run of the same network and lr: moving "training
+        steps" from k to k + m trains m steps, moving back is a lookup (the run keeps one
+        picture per step). Each step is a checkpoint: a newer state stops the training there,
+        and the picture of the step reached is shown while it goes on.
+        """
         state = self.state
         init = state["std"] if state["init"] == "normal" else state["init"]
-        return cached_flow(state["depth"], state["width"], state["activation"], init,
-                           state["batch"], state["seed"], state["lr"], state["steps"])
+        network = (state["depth"], state["width"], state["activation"], init, state["batch"],
+                   state["seed"])
+        if state["steps"] == 0:
+            return cached_flow(*network, state["lr"], 0)
+        if self._run_key != (*network, state["lr"]):
+            self._run, self._run_key = None, None  # free the old run's network first
+            self._run = FlowRun(*network, lr=state["lr"])
+            self._run_key = (*network, state["lr"])
+        return self._run.flow_at(state["steps"], on_step=_report_step)
 
     # --- drawing ---------------------------------------------------------------------------
     def draw(self, flow) -> None:
@@ -259,7 +279,7 @@ class GradientFlowPanel(Panel):
         self.overflow_markers.set_data(layers[broken], np.full(broken.sum(), 0.97))
         message = ""
         if broken.any():
-            message = (f"{broken.sum()} of {len(layers)} layers overflowed to inf/nan (×):\n"
+            message = (f"{broken.sum()} of {len(layers)} layers overflowed (×):\n"
                        "their values went beyond float64's range")
         self.overflow_text.set_text(message)
         self.overflow_text.set_visible(bool(message))
@@ -311,14 +331,30 @@ class GradientFlowPanel(Panel):
         )
 
 
+def _report_step(step: int, steps: int, flow) -> None:
+    """After each training step in the worker: stop if superseded, else report and show it."""
+    background.checkpoint("training step", step, steps)
+    background.show_partial(flow)
+
+
 def _caption(flow) -> str:
-    """One line with the measured and predicted factor per layer, or where overflow began."""
+    """One line with the measured and predicted factor per layer, or where overflow began;
+    layers counted as the axes count them (1 = first hidden), no 'nan' in the text."""
     if not flow.finite:
-        return (f"{flow.verdict}: values overflowed to inf/nan (first in layer "
-                f"{flow.first_nonfinite_layer + 1}, 1 = first hidden); loss {flow.loss:.3g}")
-    return (f"{flow.verdict}: ‖δ‖ ×{flow.measured_factor:.3g} per layer measured, "
-            f"×{flow.linear_factor:.3g} predicted in the linear regime "
-            f"(×{flow.predicted_factor:.3g} with this batch's f′); loss {flow.loss:.3g}")
+        where = ("" if flow.first_nonfinite_layer is None
+                 else f" (first in layer {flow.first_nonfinite_layer + 1})")
+        return f"{flow.verdict}: values overflowed beyond float64's range{where}"
+    factors = (flow.measured_factor, flow.linear_factor, flow.predicted_factor)
+    if len(flow.measured_factors) == 0:
+        return f"{flow.verdict}: one hidden layer, no factor per layer; loss {flow.loss:.3g}"
+    measured, linear, predicted = (_factor(f) for f in factors)
+    return (f"{flow.verdict}: ‖δ‖ {measured} per layer measured, {linear} predicted in the "
+            f"linear regime ({predicted} with this batch's f′); loss {flow.loss:.3g}")
+
+
+def _factor(value: float) -> str:
+    """A per-layer factor for the caption: '×0.97', or 'not measurable' (no gradient left)."""
+    return f"×{value:.3g}" if np.isfinite(value) and value > 0 else "not measurable"
 
 
 def _sentence(message: str) -> str:

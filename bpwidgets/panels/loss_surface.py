@@ -55,16 +55,17 @@ TOY_CONTROLS = ("start_x", "start_y")
 class Mode:
     """One choice of the ``mode`` control: everything that differs between surfaces.
 
-    ``surface(lambda1, lambda2, angle)`` builds a toy surface (None: a network slice along
-    ``directions``); ``title(surface)`` and ``names`` label its picture; ``defaults`` are the
-    start, lr and steps set when the mode is chosen; ``controls`` are shown only in this mode.
+    ``surface(lambda1, lambda2, angle)`` builds a toy surface and ``title(surface)``, ``names``
+    label its picture; a network mode has neither and slices along ``directions`` (the core's
+    slice names its own axes). ``defaults`` are the start, lr and steps set when the mode is
+    chosen; ``controls`` are shown only in this mode.
     """
 
     label: str
     defaults: dict
     controls: tuple[str, ...]
     surface: Callable | None = None
-    title: Callable = str
+    title: Callable | None = None
     names: tuple[str, str] = ("w₁", "w₂")
     directions: str | None = None
 

@@ -30,6 +30,7 @@ from bpwidgets.core.mlp import MLP
 from bpwidgets.core.optim import SGD
 from bpwidgets.core.validate import check_choice, check_positive
 from bpwidgets.core.worked_examples import MAZUR_LEARNING_RATE, mazur_network
+from bpwidgets.panels import background
 from bpwidgets.panels.base import LABEL_STYLE, Panel
 from bpwidgets.panels.colour_legend import ColourLegend
 from bpwidgets.panels.palette import DIVERGING_CMAP, MUTED, NEUTRAL, SEQUENTIAL_CMAP
@@ -38,6 +39,7 @@ from bpwidgets.panels.quiz import QUIZ_LOG, NetworkQuiz, QuizMixin
 MAX_LAYERS = 4  # weight layers drawn at most
 MAX_WIDTH = 8  # neurons per layer drawn at most
 MAX_STEPS = 10_000  # SGD steps the panel replays at most
+MAX_REMEMBERED = 256  # networks of the trajectory kept at most (thinned beyond)
 COLUMN_PITCH = 3.0  # data units between layers
 ROW_PITCH = 1.35  # data units between neurons of a layer
 NEURON_RADIUS = 0.42
@@ -165,7 +167,8 @@ class NetworkPanel(QuizMixin, Panel):
         self._neurons = neuron_names(net.sizes, mazur)
         self._weights = weight_names(net.sizes, mazur)
         self._edges = [where for where in _edge_order(net.sizes)]
-        self._trajectory: tuple[float, list[MLP]] = (float("nan"), [])
+        self._trajectory: tuple[float, dict[int, MLP]] = (float("nan"), {})
+        self._stride = 1  # steps between two remembered networks
         self.figsize = (8.6, max(4.6, 1.6 + 0.62 * max(net.sizes)))  # taller for wide layers
         crowded = max(net.sizes) > 4
         self._value_font, self._digits = (6.5, 2) if crowded else (8, 4)
@@ -220,25 +223,41 @@ class NetworkPanel(QuizMixin, Panel):
     @property
     def net(self) -> MLP:
         """The network currently shown (after ``steps`` SGD steps)."""
-        return self._network_after(self.state["steps"], self.state["lr"])
+        self.wait()
+        return self.frame.net
 
     @property
     def report(self) -> WeightReport:
         """Value, gradient, update and chain-rule product of the selected weight."""
+        self.wait()
         return self.frame.report
 
     def _network_after(self, steps: int, lr: float) -> MLP:
-        """The initial network after ``steps`` full-batch SGD steps at ``lr`` (cached)."""
+        """The initial network after ``steps`` full-batch SGD steps at ``lr``.
+
+        Remembered networks are bounded: at most ``MAX_REMEMBERED`` + 1, every ``stride``-th
+        step (the stride doubles when they would be more); a step between two is replayed from
+        the one before, at most ``stride`` steps. Each step is a checkpoint for the worker.
+        """
         cached_lr, nets = self._trajectory
         if cached_lr != lr or not nets:
-            nets = [self._initial.copy()]
-            self._trajectory = (lr, nets)
-        optimizer = SGD(lr)
-        while len(nets) <= steps:
-            net = nets[-1].copy()
-            optimizer.step(net, net.gradients(self._X, self._Y, self._loss))
-            nets.append(net)
-        return nets[steps]
+            nets = {0: self._initial.copy()}
+            self._trajectory, self._stride = (lr, nets), 1
+        stride = self._stride
+        start = max(k for k in nets if k <= steps)
+        net, optimizer = nets[start], SGD(lr)
+        for step in range(start + 1, steps + 1):
+            net = net.copy()
+            with np.errstate(all="ignore"):  # an overflow is reported by compute, not warned
+                optimizer.step(net, net.gradients(self._X, self._Y, self._loss))
+            if step % stride == 0:
+                nets[step] = net
+                if len(nets) > MAX_REMEMBERED + 1:
+                    stride = self._stride = 2 * stride
+                    for k in [k for k in nets if k % stride]:
+                        del nets[k]
+            background.checkpoint("SGD step", step, steps)
+        return net
 
     def compute(self) -> NetworkFrame:
         """The network after the SGD steps, its gradients, the next update and the chosen weight."""

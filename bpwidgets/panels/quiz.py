@@ -27,7 +27,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from bpwidgets.core.expression import build_expression, expression_inputs
-from bpwidgets.core.value import wrap_name
+from bpwidgets.core.value import format_number, format_operand, wrap_name
 from bpwidgets.grading.diagnose_step import (
     Slip,
     close,
@@ -100,6 +100,7 @@ class Quiz:
 
     def __init__(self, questions: list[Question], log_json: str = "[]"):
         self.questions = tuple(questions)
+        _read_log(log_json)  # a malformed log fails here, naming quiz_log
         self.log_control = widgets.Textarea(value=log_json, description=QUIZ_LOG,
                                             layout=widgets.Layout(display="none"))
         self.prompt = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
@@ -128,7 +129,7 @@ class Quiz:
     @property
     def log(self) -> tuple[QuizEntry, ...]:
         """Every attempt so far, oldest first."""
-        return tuple(QuizEntry(**entry) for entry in json.loads(self.log_control.value or "[]"))
+        return _read_log(self.log_control.value)
 
     @property
     def position(self) -> int:
@@ -253,6 +254,19 @@ class QuizMixin:
         return self._require_quiz().done
 
 
+def _read_log(text: str) -> tuple[QuizEntry, ...]:
+    """The entries of a JSON quiz log; ValueError naming quiz_log when it is not one."""
+    try:
+        entries = json.loads(text or "[]")
+        if not isinstance(entries, list):
+            raise TypeError(f"a JSON {type(entries).__name__}, not a list")
+        return tuple(QuizEntry(**entry) for entry in entries)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"{QUIZ_LOG} must be the JSON list of quiz entries a panel's state "
+                         f"holds (step, asked, answer, correct, hint); got {text!r:.80} "
+                         f"({error})") from None
+
+
 def _to_json(entries) -> str:
     return json.dumps([asdict(entry) for entry in entries], ensure_ascii=False)
 
@@ -302,23 +316,40 @@ class ChainRuleQuiz(Quiz):
 
     def mask(self, walk, step: int, styles: list, formula: str, caption: str):
         """Hide what the current question asks for when the picture shows its step."""
-        j = walk.backward_index(step)
-        if self.done or j is None or j < self.position // 2:
+        j = self._asked_index(walk, step)
+        if j is None:
             return styles, formula, caption
         s = walk.steps[j]
-        from bpwidgets.panels.chain_rule import fmt, fmt_operand
-
-        symbolic = formula.split(" = ")[0]
-        local = "?" if self.position % 2 == 0 else fmt_operand(s.local_grad)
         node = walk.layout.node_id(s.input)
         before = s.grad_after - s.contribution
-        held = f"{fmt(before)} + ?" if j and _received_before(walk, j) else "?"
+        held = f"{format_number(before)} + ?" if j and _received_before(walk, j) else "?"
         styles = list(styles)
         old = styles[node]
         styles[node] = NodeStyle(old.text.split("\n")[0] + f"\ngrad {held}", HIGHLIGHT, 3.0,
                                  old.fill, old.text_colour)
-        return styles, f"{symbolic} = {fmt(s.upstream_grad)} · {local} = ?", \
+        return styles, self.masked_formula(walk, step, formula), \
             f"Your turn: {self.current.prompt}"
+
+    def masked_formula(self, walk, step: int, formula: str) -> str:
+        """``formula`` with the numbers of the current question replaced by question marks."""
+        j = self._asked_index(walk, step)
+        if j is None:
+            return formula
+        s = walk.steps[j]
+        local = "?" if self.position % 2 == 0 else format_operand(s.local_grad)
+        return f"{formula.split(' = ')[0]} = {format_number(s.upstream_grad)} · {local} = ?"
+
+    def _asked_index(self, walk, step: int) -> int | None:
+        """The chain-rule step shown at ``step`` if it is the one being asked, else None."""
+        j = walk.backward_index(step)
+        if self.done or j is None or j < self.position // 2:
+            return None
+        return j
+
+
+def _partial(top: str, bottom: str) -> str:
+    """∂top/∂bottom, compound names in parentheses: ∂f/∂(x+y)."""
+    return f"∂{wrap_name(top)}/∂{wrap_name(bottom)}"
 
 
 def _received_before(walk, j: int) -> bool:
@@ -333,15 +364,14 @@ def chain_rule_questions(walk) -> list[Question]:
 
     layout = walk.layout
     nodes = layout.nodes
+    root = nodes[layout.root].name
     values = tuple((identifier(n.name), n.data) for n in nodes
                    if identifier(n.name) == n.name and n.name)
     questions = []
     for j, s in enumerate(walk.steps):
         step = walk.n_nodes + 1 + j
         out, into = nodes[layout.node_id(s.output)], nodes[layout.node_id(s.input)]
-        # The ledger writes the running total as x.grad; the quiz asks for it as ∂f/∂x.
-        grad_of, _, local = s.text.split(" = ")[0].replace(" += ", " · ").split(" · ")
-        total = f"∂{wrap_name(nodes[layout.root].name)}/∂{grad_of.removesuffix('.grad')}"
+        total, local = _partial(root, into.name), _partial(out.name, into.name)
         before = s.grad_after - s.contribution
         questions.append(Question(
             step, local, f"What is the local derivative {local}?   "
@@ -542,14 +572,25 @@ def prediction(panel, k: int) -> float:
     quiz = panel._require_quiz()
     if not 0 <= k < len(quiz.questions):
         raise ValueError(f"k must be between 0 and {len(quiz.questions) - 1}; got {k!r}")
-    question, typed = quiz.questions[k], None
-    position = 0
-    for entry in quiz.log:
-        if position == k and entry.answer != SHOW_ME:
-            typed = entry.answer
-        if entry.correct or entry.answer == SHOW_ME:
-            position += 1
+    typed = _typed_answers(quiz).get(k)
+    question = quiz.questions[k]
     if typed is None:
         raise ValueError(f"question {k + 1} ({question.asked}) has no answer of yours yet — "
                          f"add a quiz.answer(...) line for it")
     return parse_answer(typed, dict(question.names))
+
+
+def answered(panel) -> int:
+    """How many quiz questions have a typed answer of the student's (right or not)."""
+    return len(_typed_answers(panel._require_quiz()))
+
+
+def _typed_answers(quiz: Quiz) -> dict[int, str]:
+    """Question index -> the last answer typed for it (answers revealed by "show me" excluded)."""
+    typed, position = {}, 0
+    for entry in quiz.log:
+        if entry.answer != SHOW_ME:
+            typed[position] = entry.answer
+        if entry.correct or entry.answer == SHOW_ME:
+            position += 1
+    return typed

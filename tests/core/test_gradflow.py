@@ -185,11 +185,13 @@ def test_overflow_gives_inf_markers_without_warnings():
         flow = gradient_flow(depth=100, width=128, activation="relu", init=10.0, batch=16, seed=0)
     assert not flow.finite
     assert flow.first_nonfinite_layer is not None
-    assert flow.verdict == "exploding" and "inf/nan" in flow.message
+    assert flow.verdict == "exploding" and "beyond float64's range" in flow.message
     assert not np.all(np.isfinite(flow.deltas.norm))
     assert np.isinf(flow.activations.norm).any() or np.isinf(flow.weight_grads.norm).any()
     assert flow.deltas.histograms.nonfinite.sum() > 0
-    assert f"layer {flow.first_nonfinite_layer + 1} of 1…" in flow.message  # 1 = first hidden
+    # layers counted as the panel's axes count them: 1 = first hidden … L = output
+    assert f"in layer {flow.first_nonfinite_layer + 1} of 101" in flow.message
+    assert "nan" not in flow.message
 
 
 def test_a_dead_relu_network_is_vanishing_without_warnings():
@@ -323,3 +325,97 @@ def test_switching_he_and_std_rescales_the_remembered_draws_exactly():
     weights, _ = initial_layers(sizes, "xavier", seed)  # another kind: drawn afresh
     np.testing.assert_array_equal(weights[0], MLP(sizes, init="xavier", seed=seed).weights[0])
     assert standard_draws.cache_info().misses == 2
+
+
+def test_a_deep_wide_network_over_the_memory_budget_is_refused_before_allocating():
+    import tracemalloc
+
+    tracemalloc.start()
+    with pytest.raises(ValueError, match=r"\(depth, width, batch\) = \(10000, 10000, 128\)"
+                                         r".*memory budget"):
+        gradient_flow(depth=10**4, width=10**4)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 10**6
+
+
+def test_the_largest_panel_setting_fits_the_budget():
+    from bpwidgets.core.gradflow import _bytes_needed
+    from bpwidgets.core.validate import MEMORY_BUDGET
+
+    assert _bytes_needed((512,) + (512,) * 50 + (1,), 256) < MEMORY_BUDGET / 2
+
+
+def test_exploding_deep_relu_with_training_names_the_divergence_first():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        flow = gradient_flow(depth=20, width=64, activation="relu", init=0.25, batch=64,
+                             lr=0.01, steps=20)
+    assert flow.verdict == "diverged" and flow.diverged_at == 1
+    assert flow.message.startswith("training diverged at step 1: the loss grew from 6.53e+04")
+    assert flow.message.index("learning rate 0.01") < flow.message.index("exploding")
+    assert "try lr" in flow.message and "nan" not in flow.message
+    assert len(flow.losses) == 21 and flow.losses[1] > 1e3 * flow.losses[0]
+
+
+def test_a_run_that_learns_is_not_called_diverged():
+    flow = gradient_flow(depth=3, width=16, batch=32, seed=0, lr=0.05, steps=30)
+    assert flow.diverged_at is None and flow.verdict != "diverged"
+    assert "diverged" not in flow.message
+
+
+def _saturated_tanh_net(output_weight):
+    rng = np.random.default_rng(0)
+    weights = [rng.normal(size=(8, 16)) * 20, rng.normal(size=(16, 16)) * 20,
+               rng.normal(size=(16, 16)) * 20, np.full((16, 1), output_weight)]
+    biases = [np.zeros(16), np.zeros(16), np.zeros(16), np.zeros(1)]
+    return MLP.from_weights(weights, biases, activation="tanh")
+
+
+def test_saturation_and_a_huge_output_gradient_are_told_apart():
+    rng = np.random.default_rng(1)
+    X, Y = rng.normal(size=(32, 8)), rng.normal(size=(32, 1))
+    saturated = flow_statistics(_saturated_tanh_net(0.1), X, Y)
+    assert "saturated" in saturated.message and "output layer" not in saturated.message
+    both = flow_statistics(_saturated_tanh_net(1e5), X, Y)
+    assert "saturated" in both.message and "output layer's gradient is huge" in both.message
+    assert "in layer 4)" in both.message  # the output layer, counted from 1
+    relu = gradient_flow(depth=30, width=64, activation="relu", init=3.0, batch=32, seed=0)
+    assert "grow" in relu.message and "saturated" not in relu.message
+
+
+def test_a_continued_run_gives_the_pictures_of_fresh_runs_and_looks_back_up():
+    from bpwidgets.core.gradflow import FlowRun
+
+    config = {"depth": 4, "width": 16, "batch": 16, "seed": 3, "lr": 0.05}
+    run = FlowRun(**config)
+    seen = []
+    run.flow_at(3, on_step=lambda step, total, flow: seen.append((step, total, flow.step)))
+    assert seen == [(0, 3, 0), (1, 3, 1), (2, 3, 2), (3, 3, 3)]
+    later = run.flow_at(7)  # trains steps 4 … 7 only
+    assert run.steps_reached == 7
+    back = run.flow_at(2)  # a lookup: nothing trained
+    assert run.steps_reached == 7
+    for steps, flow in ((7, later), (2, back)):
+        fresh = gradient_flow(steps=steps, **config)
+        np.testing.assert_array_equal(flow.deltas.norm, fresh.deltas.norm)
+        np.testing.assert_array_equal(flow.weight_grads.histograms.counts,
+                                      fresh.weight_grads.histograms.counts)
+        assert flow.message == fresh.message and flow.losses == fresh.losses
+
+
+def test_a_stopped_run_keeps_its_steps():
+    from bpwidgets.core.gradflow import FlowRun
+
+    run = FlowRun(depth=3, width=8, batch=8, lr=0.05)
+
+    def stop_at_two(step, total, flow):
+        if step == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run.flow_at(5, on_step=stop_at_two)
+    assert run.steps_reached == 2
+    np.testing.assert_array_equal(run.flow_at(5).deltas.norm,
+                                  gradient_flow(depth=3, width=8, batch=8, lr=0.05,
+                                                steps=5).deltas.norm)

@@ -409,3 +409,14 @@ def test_from_weights_copies_unless_told_not_to():
     assert all(s is a for s, a in zip(shared.weights + shared.biases, weights + biases, strict=True))
     with pytest.raises(ValueError, match=r"weights\[1\] must contain only finite numbers"):
         MLP.from_weights([np.ones((2, 3)), np.full((3, 1), np.nan)], biases, copy=False)
+
+
+def test_a_network_over_the_memory_budget_is_refused_before_allocating():
+    import tracemalloc
+
+    tracemalloc.start()
+    with pytest.raises(ValueError, match=r"sizes = \[2, 100000000, 1\].*memory budget of 1.1 GB"):
+        MLP([2, 10**8, 1])
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 10**6  # refused before any weight was drawn

@@ -147,3 +147,21 @@ def test_bad_arguments(kwargs, message):
     arguments.update(kwargs)
     with pytest.raises(ValueError, match=message):
         train(MLP([2, 3, 2]), **arguments)
+
+
+def test_snapshots_are_thinned_to_a_bound_and_stay_evenly_spaced(monkeypatch):
+    import bpwidgets.core.train as train_module
+
+    monkeypatch.setattr(train_module, "MAX_SNAPSHOTS", 10)
+    X, y = xor(n=8, seed=0)
+    net = MLP([2, 3, 2], seed=0)
+    start = net.get_params()
+    history = train(net, X, y, "cross_entropy", SGD(0.1), epochs=100, snapshot_every=1)
+    steps = history.snapshot_steps.tolist()
+    assert len(history.losses) == 100
+    assert len(steps) <= 11 and steps[0] == 0 and steps[-1] == 100
+    assert len(set(np.diff(steps[:-1]))) == 1  # one interval between all but the final one
+    np.testing.assert_array_equal(history.snapshots[0], start)
+    replay = MLP([2, 3, 2], seed=0)
+    train(replay, X, y, "cross_entropy", SGD(0.1), epochs=steps[3])
+    np.testing.assert_allclose(history.snapshots[3], replay.get_params())

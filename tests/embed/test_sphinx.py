@@ -42,6 +42,7 @@ A circuit, stepped through the chain rule.
    :state: {CIRCUIT_STATE}
    :grid: step=0,3,6,9
    :height: 560px
+   :title: The chain rule <one step> at a time
 """
 NETWORK_MD = """\
 # Network
@@ -55,12 +56,14 @@ NETWORK_MD = """\
 BOOK = {"index.rst": INDEX_RST, "part/network.md": NETWORK_MD}  # a page in a subfolder too
 
 
-def build(source: Path, out: Path, fresh: bool = False) -> tuple[str, str]:
-    """Build ``source`` to HTML in ``out``; return (status log, warnings)."""
+def build(source: Path, out: Path, builder: str = "html",
+          doctrees: Path | None = None) -> tuple[str, str]:
+    """Build ``source`` with ``builder`` into ``out``; return (status log, warnings)."""
     status, warning = io.StringIO(), io.StringIO()
+    doctrees = doctrees or out / ".doctrees"
     with docutils_namespace():  # each build registers its directives afresh, as a new process
-        app = Sphinx(str(source), str(source), str(out), str(out / ".doctrees"), "html",
-                     status=status, warning=warning, freshenv=fresh)
+        app = Sphinx(str(source), str(source), str(out), str(doctrees), builder,
+                     status=status, warning=warning)
         app.build()
     return strip_colours(status.getvalue()), strip_colours(warning.getvalue())
 
@@ -109,6 +112,9 @@ def test_build_writes_one_static_page_per_directive_and_iframes_them(book):
     assert len(pages) == 2 and pages[0].startswith("chain_rule-") and pages[1].startswith("network")
     index, network = (out / "index.html").read_text(), (out / "part/network.html").read_text()
     assert f'<iframe src="{STATIC_FOLDER}/{pages[0]}"' in index and "height: 560px" in index
+    assert 'title="The chain rule &lt;one step&gt; at a time (precomputed' in index
+    assert "<h1>The chain rule &lt;one step&gt; at a time</h1>" in (
+        out / STATIC_FOLDER / pages[0]).read_text()
     assert f'<iframe src="../{STATIC_FOLDER}/{pages[1]}"' in network and "height: 600px" in network
     assert not list((out / STATIC_FOLDER).glob(".*")), "temporary files left behind"
 
@@ -138,6 +144,14 @@ def test_second_build_renders_nothing_and_a_reread_page_reuses_its_cache(book):
     finally:  # the browser tests use this book: back to the first version
         (source / "index.rst").write_text(original)
         assert renders(build(source, out)[0]) == 1
+
+
+def test_text_builder_skips_panels_and_reuses_the_cache(book, tmp_path):
+    source, out, _, _ = book
+    status, warnings = build(source, tmp_path / "text", "text", doctrees=out / ".doctrees")
+    assert renders(status) == 0 and "ERROR" not in warnings, warnings
+    text = (tmp_path / "text" / "index.txt").read_text()
+    assert "A circuit, stepped through the chain rule." in text and "iframe" not in text
 
 
 # --- build errors ----------------------------------------------------------------------------

@@ -158,6 +158,16 @@ def test_withholding_keeps_label_and_thunk_and_drops_every_other_argument():
     assert "check_array('dW', lambda: f(x), None, local_derivative=None, rtol=None)" in kernel
 
 
+def test_withholding_knows_the_checks_and_their_aliases_not_every_check_named_helper():
+    source = (
+        "from bpwidgets.grading.checks import check_array as ca\n"
+        "ca('dW', lambda: f(), [1.5])\n"
+        "check_dense(seed=3)\n"
+    )
+    kernel = withhold_expected(source)
+    assert "ca('dW', lambda: f(), None)" in kernel and "check_dense(seed=3)" in kernel
+
+
 def test_a_cell_scores_points_times_passed_over_total_checks():
     cell = GradedCell(
         "ex_tests",

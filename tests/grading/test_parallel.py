@@ -1,8 +1,10 @@
-"""`bpwidgets grade --jobs N`: the same report as one at a time, with a progress line on stderr.
+"""`bpwidgets grade --jobs N` and `--scheduler`: the same report as one at a time.
 
 Twelve mixed submissions of the sample lesson (honest, wrong, hostile) are graded once with
-``--jobs 1`` and once with ``--jobs 2`` (module-scoped: one run each); the two JSON reports must
-be byte-identical. The scheduler and the progress line are also tested alone with fake graders.
+``--jobs 1``, once with ``--jobs 2`` and once on a real local Dask cluster (a `dask scheduler`
+and two `dask worker` processes started here, one of them killed mid-batch); all three JSON
+reports must be byte-identical. The scheduler and the progress line are also tested alone with
+fake graders.
 """
 
 from __future__ import annotations
@@ -11,7 +13,12 @@ import contextlib
 import io
 import json
 import os
+import signal
+import socket
+import subprocess
+import sys
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -26,6 +33,7 @@ from .fixtures.submissions import SOURCE_DIR, SUBMISSIONS, write_submissions
 TIMEOUT = 5
 # every fixture but the slowest (an interrupt-proof loop costs two timeouts)
 MIXED = [name for name in SUBMISSIONS if name != "unstoppable_loop"]
+RESUMED = 4  # the cluster run grades these first, then resumes the batch from its results log
 
 
 def run_cli(argv: list[str]) -> tuple[int, str, str]:
@@ -84,6 +92,146 @@ def test_progress_lines_count_every_submission_on_stderr(two_at_once, mixed):
     assert finished == {str(p) for p in mixed}
 
 
+# --- a real local Dask cluster, one worker killed mid-batch ---
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start(*argv: str, log: Path) -> subprocess.Popen:
+    """Start a `dask` command of this environment in its own process group."""
+    dask = Path(sys.executable).parent / "dask"
+    with open(log, "w") as handle:
+        return subprocess.Popen(
+            [str(dask), *argv], stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Kill a started command and everything in its process group."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """`dask scheduler` + two single-threaded `dask worker` (w1, w2) on 127.0.0.1, torn down after."""
+    from distributed import Client
+
+    logs = tmp_path_factory.mktemp("dask-logs")
+    address = f"tcp://127.0.0.1:{free_port()}"
+    port = address.rsplit(":", 1)[1]
+    processes = {
+        "scheduler": start(
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            port,
+            "--dashboard-address",
+            f"127.0.0.1:{free_port()}",
+            log=logs / "scheduler.log",
+        )
+    }
+    try:
+        for name in ("w1", "w2"):
+            processes[name] = start(
+                "worker",
+                address,
+                "--name",
+                name,
+                "--nworkers",
+                "1",
+                "--nthreads",
+                "1",
+                "--no-dashboard",
+                log=logs / f"{name}.log",
+            )
+        with Client(address, timeout="120s", set_as_default=False) as client:
+            client.wait_for_workers(2, timeout=300)
+            yield {"address": address, "processes": processes, "client": client}
+    finally:
+        for process in processes.values():
+            stop(process)
+
+
+@pytest.fixture(scope="module")
+def on_cluster(mixed, cluster, tmp_path_factory):
+    """Grade the first 4 on the cluster into a results log, then all twelve with --resume,
+    killing a busy worker once two of the remaining eight are done."""
+    folder = tmp_path_factory.mktemp("cluster-run")
+    log, out = folder / "results.jsonl", folder / "report.json"
+    command = [sys.executable, "-m", "bpwidgets", "grade", "--json", "--timeout", str(TIMEOUT)]
+    command += ["--source", str(SOURCE_DIR), "--scheduler", cluster["address"]]
+    command += ["--results-log", str(log)]
+    first = subprocess.run(command + list(map(str, mixed[:RESUMED])), capture_output=True)
+    assert first.returncode == 0, first.stderr[-2000:]
+    progress, killed = [], {}
+    with open(out, "w") as stdout:
+        grader = subprocess.Popen(
+            command + ["--resume", *map(str, mixed)],
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for line in grader.stderr:
+            if " done, " not in line:
+                continue
+            progress.append(line.rstrip("\n"))
+            if len(progress) == 2:
+                killed = kill_a_busy_worker(cluster)
+        grader.wait(timeout=60)
+    return {
+        "status": grader.returncode,
+        "json": out.read_text(),
+        "progress": progress,
+        "killed": killed,
+        "log": [json.loads(line) for line in log.read_text().splitlines()],
+    }
+
+
+def kill_a_busy_worker(cluster) -> dict:
+    """SIGKILL the process group of a worker that is grading something; say what it had."""
+    client = cluster["client"]
+    names = {addr: w["name"] for addr, w in client.scheduler_info()["workers"].items()}
+    busy = {names[addr]: keys for addr, keys in client.processing().items() if keys}
+    name = "w2" if "w2" in busy else next(iter(busy))
+    os.killpg(cluster["processes"][name].pid, signal.SIGKILL)
+    cluster["processes"][name].wait(timeout=30)
+    return {"name": name, "keys": list(busy[name])}
+
+
+def test_cluster_gives_the_same_json_as_one_at_a_time(on_cluster, one_at_a_time):
+    assert on_cluster["status"] == one_at_a_time[0] == 0
+    assert on_cluster["json"].strip() == one_at_a_time[1].strip()
+
+
+def test_killing_a_worker_mid_batch_loses_nothing_and_grades_nothing_twice(on_cluster, mixed):
+    assert on_cluster["killed"]["keys"], "the killed worker was grading something"
+    lines = on_cluster["progress"]
+    left = [str(p) for p in mixed[RESUMED:]]
+    assert len(lines) == len(left)  # one progress line per submission: none reported twice
+    finished = [line.split(" | ")[1].rsplit(":", 1)[0] for line in lines]
+    assert sorted(finished) == sorted(left)  # --resume: the logged four were not graded again
+    assert lines[-1].startswith(f"{len(left)}/{len(left)} done, 0 not graded")
+
+
+def test_cluster_results_log_has_each_submission_once(on_cluster, mixed):
+    logged = [entry["result"]["submission"] for entry in on_cluster["log"]]
+    assert sorted(logged) == sorted(str(p) for p in mixed)
+
+
+def test_unreachable_scheduler_is_one_line_and_exit_two(mixed, capsys):
+    free = f"tcp://127.0.0.1:{free_port()}"
+    assert main(["grade", str(mixed[0]), "--scheduler", free, "--source", str(SOURCE_DIR)]) == 2
+    assert f"cannot reach the Dask scheduler at {free}" in capsys.readouterr().err
+
+
 # --- the scheduler alone, with fake graders (fast) ---
 
 
@@ -134,7 +282,7 @@ def test_jobs_must_be_positive(tmp_path):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["x.ipynb", "--jobs", "0"], "must be a whole number of processes >= 1; got '0'"),
+        (["x.ipynb", "--jobs", "0"], "argument --jobs: expects a whole number >= 1; got '0'"),
         (["x.ipynb", "--jobs", "2", "--scheduler", "tcp://h:1"], "--jobs and --scheduler"),
     ],
 )
@@ -186,3 +334,26 @@ def test_terminal_progress_is_a_bar_redrawn_in_place():
 
 def test_clock_text_shows_minutes_and_hours():
     assert [clock_text(s) for s in (0, 59.6, 61, 3600 + 62)] == ["0:00", "1:00", "1:01", "1:01:02"]
+
+
+def test_gateway_address_connects_through_dask_gateway(monkeypatch):
+    from bpwidgets.grading import cluster as cluster_module
+
+    calls = []
+
+    class FakeGatewayCluster:
+        def get_client(self, set_as_default):
+            calls.append(("client", set_as_default))
+            return "a client"
+
+    class FakeGateway:
+        def connect(self, name):
+            calls.append(("connect", name))
+            return FakeGatewayCluster()
+
+    monkeypatch.setitem(sys.modules, "dask_gateway", types.SimpleNamespace(Gateway=FakeGateway))
+    assert cluster_module._client("gateway://traefik-gateway:80/5f8a01") == "a client"
+    assert calls == [("connect", "5f8a01"), ("client", False)]
+    monkeypatch.setitem(sys.modules, "dask_gateway", None)  # not installed
+    with pytest.raises(cluster_module.ClusterError, match="install dask-gateway"):
+        cluster_module._client("gateway://traefik-gateway:80/5f8a01")

@@ -6,7 +6,7 @@ import pytest
 
 from bpwidgets.grading.references_quiz import chain_rule_answer, mazur_answer
 from bpwidgets.panels import ChainRulePanel, NetworkPanel
-from bpwidgets.panels.quiz import prediction
+from bpwidgets.panels.quiz import answered, prediction
 
 CIRCUIT = {"x": -2.0, "y": 5.0, "z": -4.0}
 
@@ -32,6 +32,7 @@ def test_prediction_is_the_last_typed_answer_and_ignores_show_me():
     panel.show_answer()  # question 2 revealed after two tries: its prediction is the last typed
     assert prediction(panel, 0) == -4.0
     assert prediction(panel, 1) == 2.0
+    assert answered(panel) == 2
     with pytest.raises(ValueError, match="question 3 .* has no answer of yours yet"):
         prediction(panel, 2)
     with pytest.raises(ValueError, match="k must be between 0 and 7"):

@@ -188,3 +188,22 @@ def test_hide_mimebundle_description_and_export_grid(mazur_panel):
     assert panel.export_grid() == {"view": ["weight", "gradient", "update"],
                                    "node_view": ["activation", "delta"],
                                    "weight": [f"w{k}" for k in range(1, 9)]}
+
+
+def test_the_remembered_trajectory_stays_bounded_and_replays_exactly(monkeypatch):
+    import bpwidgets.panels.network as network
+
+    monkeypatch.setattr(network, "MAX_REMEMBERED", 8)
+    panel = network.NetworkPanel()
+    panel.controls["steps"].value = 100
+    nets = panel._trajectory[1]
+    assert len(nets) <= 9 and all(k % panel._stride == 0 for k in nets)
+    panel.controls["steps"].value = 37  # between two remembered networks: replayed
+    replay = panel._initial.copy()
+    from bpwidgets.core.optim import SGD
+
+    for _ in range(37):
+        SGD(panel.state["lr"]).step(replay, replay.gradients(panel._X, panel._Y, "mse"))
+    for ours, theirs in zip(panel.net.weights, replay.weights, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+    panel.close()

@@ -51,6 +51,8 @@ def test_every_chain_rule_step_answered_right_advances_to_the_end():
 def test_the_step_asked_hides_its_numbers_and_reveals_them_when_answered():
     panel = ChainRulePanel("(x + y) * z", quiz=True, **CIRCUIT)
     assert "= 1 · ? = ?" in panel.formula_line.value
+    assert panel.formula.endswith("= 1 · ? = ?")
+    assert "-4" not in panel.description_box.value.split("Shown:")[1]  # no answer in the text
     hidden = panel.render_png()
     panel.answer("z")  # ∂f/∂(x+y) = z = -4, by name
     assert "= 1 · (-4) = ?" in panel.formula_line.value
@@ -202,6 +204,12 @@ def test_parse_answer_uses_only_offered_names():
         parse_answer("u", {"t": 0.5})
     with pytest.raises(ValueError, match="not a finite number"):
         parse_answer("1e308 * 10", {})
+
+
+def test_a_malformed_quiz_log_is_refused_naming_it():
+    for bad in ("not json", '[{"step": 1}]', "{}"):
+        with pytest.raises(ValueError, match="quiz_log must be the JSON list"):
+            ChainRulePanel(quiz_log=bad)
 
 
 def test_a_panel_without_quiz_refuses_answers():
