@@ -30,6 +30,7 @@ def naive_png(panel) -> bytes:
 def set_control(panel, control, value) -> bytes:
     """Set one control (the panel recomputes and redraws) and return the new PNG."""
     panel.controls[control].value = value
+    panel.wait()  # a long update finishes on the panel's worker
     return panel.image.value
 
 

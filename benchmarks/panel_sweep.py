@@ -39,6 +39,7 @@ class Change:
     new_picture: bool = False
     error: str = ""
     state_changed: bool = True  # False: the value was already set (nothing to redraw)
+    awaited: bool = False  # the picture was waited for (phase 1 and the final state)
 
 
 @dataclass
@@ -96,6 +97,7 @@ def change(panel, name, value, wait_limit: float | None) -> Change:
     record = Change(name, value, hold)
     record.state_changed = panel.state != before
     if wait_limit is not None:
+        record.awaited = True
         done = panel.wait(timeout=wait_limit)
         record.picture = time.perf_counter() - start if done else None
         record.new_picture = panel.pictures_shown > shown
@@ -144,14 +146,18 @@ def run_sweep(cls, wait_limit: float = 120.0, maxima_wait: float | None = 120.0,
     panel.wait()
     try:
         one_at_a_time(panel, sweep, wait_limit)
-        shown = panel.pictures_shown
+        shown, first = panel.pictures_shown, len(sweep.changes)
         all_at_maxima(panel, sweep)
         begin = time.perf_counter()
         done = panel.wait(timeout=maxima_wait)
         final = Change("(all at maxima)", None, 0.0,
                        time.perf_counter() - begin if done else None,
-                       panel.pictures_shown > shown, panel.error if done else "")
+                       panel.pictures_shown > shown, panel.error if done else "",
+                       any(c.state_changed for c in sweep.changes[first:]), awaited=True)
         sweep.changes.append(final)
     finally:
+        thread = panel._worker._thread
         panel.close()
+        if thread is not None:  # let unfinished work stop before the next panel is timed
+            thread.join(timeout=600)
     return sweep

@@ -168,7 +168,7 @@ class Panel(widgets.VBox):
 
         self._apply_state(state or {})
         self._hide(hide)
-        self.setup_figure(self.figure)
+        self._figure_ready = False  # setup_figure runs on the worker, before the first draw
         for name, widget in list(self.controls.items()):
             self.add_control(name, widget)
 
@@ -399,6 +399,9 @@ class Panel(widgets.VBox):
     def _render_job(self, job) -> None:
         """On the worker: compute, draw and encode ``job``'s picture; show it if still latest."""
         try:
+            if not self._figure_ready:  # off the main thread: building axes takes a while
+                self.setup_figure(self.figure)
+                self._figure_ready = True
             data = self.compute()
             background.checkpoint("the picture", 1, 1)  # superseded: skip drawing stale data
             self.draw(data)

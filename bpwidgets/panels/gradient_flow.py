@@ -189,7 +189,10 @@ class GradientFlowPanel(Panel):
                                      bbox={"fc": "white", "ec": HIGHLIGHT, "alpha": 0.9})
         ax.set_xlabel("layer  (1 = first hidden → L = output)")
         ax.set_ylabel("gradient norm (log)")
-        self.norms_legend = ax.legend(fontsize=7.5, loc="lower left", bbox_to_anchor=(0, 1.0),
+        self.offscale_note = ax.text(0, 0, "", ha="left", fontsize=8, color=NEUTRAL,
+                                     transform=blended_transform_factory(ax.transData,
+                                                                         ax.transAxes))
+        self.norms_legend = ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.0),
                                       ncols=3, frameon=False, columnspacing=1.0,
                                       handlelength=1.8, borderaxespad=0.2)
         _lean_axes(ax, label_drop=0.3)
@@ -203,6 +206,8 @@ class GradientFlowPanel(Panel):
         ax.set_xlabel("layer")
         self.saturation_note = ax.text(0.03, 0.96, "", transform=ax.transAxes, ha="left",
                                        va="top", fontsize=8, color=NEUTRAL)
+        self.saturation_empty = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center",
+                                        va="center", fontsize=9, color=NEUTRAL)
         _lean_axes(ax, label_drop=0.3)
 
     @staticmethod
@@ -254,7 +259,11 @@ class GradientFlowPanel(Panel):
         self.ax_saturation.set_xlim(edges[0], edges[-1])
         rule = "\n".join(textwrap.wrap(f"saturated: {flow.saturation_rule}", 40))
         none = not np.nanmax(np.nan_to_num(flow.saturation)) > 0
-        self.saturation_note.set_text(rule + ("\n(none in this network)" if none else ""))
+        self.saturation_note.set_text("" if none else rule)
+        self.saturation_empty.set_text(
+            "No saturated units in any layer\n" + "\n".join(textwrap.wrap(
+                f"(a unit counts as saturated when {flow.saturation_rule})", 44))
+            if none else "")
         depth = len(layers) - 1
         chosen = shown_layers(depth)
         self._draw_densities(self.ax_activations, self.activation_curves,
@@ -284,7 +293,25 @@ class GradientFlowPanel(Panel):
         self.overflow_text.set_text(message)
         self.overflow_text.set_visible(bool(message))
         self.ax_norms.set_xlim(0.5, layers[-1] + 0.5)
-        self.ax_norms.set_ylim(*positive_limits(delta, weight, predicted, corrected))
+        measured = (delta, weight) if np.isfinite(delta).any() else (predicted, corrected)
+        low, high = positive_limits(*measured)
+        self.ax_norms.set_ylim(low, high)
+        self._note_offscale(layers, predicted, low, high)
+
+    def _note_offscale(self, layers, predicted, low, high) -> None:
+        """The axis follows the measured curves; a prediction beyond it is clipped at the edge
+        with an arrow note saying how far off it goes."""
+        with np.errstate(invalid="ignore"):
+            above, below = predicted > high, predicted < low
+        if not (above.any() or below.any()):
+            self.offscale_note.set_text("")
+            return
+        worst = np.nanargmax(predicted) if above.any() else np.nanargmin(predicted)
+        arrow, y, va = ("↑", 0.97, "top") if above.any() else ("↓", 0.03, "bottom")
+        self.offscale_note.set_position((layers[worst] + 0.3, y))
+        self.offscale_note.set_verticalalignment(va)
+        self.offscale_note.set_text(f"{arrow} prediction off the scale: "
+                                    f"{predicted[worst]:.1e} at layer {layers[worst]}")
 
     @staticmethod
     def _draw_densities(ax, curves, histograms, chosen, depth) -> None:

@@ -43,6 +43,7 @@ MAX_REMEMBERED = 256  # networks of the trajectory kept at most (thinned beyond)
 COLUMN_PITCH = 3.0  # data units between layers
 ROW_PITCH = 1.35  # data units between neurons of a layer
 NEURON_RADIUS = 0.42
+NEGATIVE_DASHES = (0, (2.5, 1.5))  # edges with a negative value: dashed (sign not by colour only)
 SELECTED_OUTLINE = "black"  # not a PuOr colour, so it never blends into an edge
 
 EDGE_VIEWS = {"weight": "weight w", "gradient": "gradient ∂L/∂w", "update": "update −lr·∂L/∂w"}
@@ -378,6 +379,8 @@ class NetworkPanel(QuizMixin, Panel):
         self.edge_norm.vmin, self.edge_norm.vmax = -scale, scale
         self.edge_lines.set_array(values)
         self.edge_lines.set_linewidths(0.8 + 5.0 * np.abs(values) / scale)
+        # the sign also by line style, not by colour alone: negative values dashed
+        self.edge_lines.set_linestyles(["solid" if v >= 0 else NEGATIVE_DASHES for v in values])
         self.edge_legend.update(-scale, scale, label=EDGE_VIEWS[view])
 
     def _draw_nodes(self, values: list, node_view: str) -> None:
@@ -409,7 +412,7 @@ class NetworkPanel(QuizMixin, Panel):
         return (
             f"A {sizes} network drawn as neurons in columns, inputs left, outputs right. "
             f"Edge colour and width show each {EDGE_VIEWS[state['view']]} "
-            f"(purple positive, orange negative, thicker is larger); neuron colour shows "
+            f"(purple and solid positive, orange and dashed negative, thicker is larger); neuron colour shows "
             f"{NODE_VIEWS[state['node_view']]}. The highlighted edge is {state['weight']}. "
             f"{self.caption_text}"
         )

@@ -213,7 +213,7 @@ class PlaygroundPanel(Panel):
                                                 label="train loss")
         (self.test_curve,) = self.ax_loss.plot([], [], color=TEST_COLOUR, lw=1.6,
                                                label="test loss")
-        self.ax_loss.legend(loc="upper right", fontsize=7.5)
+        self.ax_loss.legend(loc="best", fontsize=8)
         self.ax_loss.set_xlabel("training step")
         self.ax_loss.set_ylabel("BCE loss")
         (self.gradient_line,) = self.ax_gradients.plot([], [], "o-", color=GRADIENT_COLOUR,

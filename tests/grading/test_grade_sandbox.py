@@ -19,9 +19,11 @@ from bpwidgets.grading.sandbox_session import ExecutorSession
 
 from .fixtures.submissions import SOURCE_DIR, SUBMISSIONS, write_submissions
 
+LESSON_SOURCES = Path(bpwidgets.__file__).resolve().parent / "lessons" / "source"
+
 PROBE = """
 import os, socket
-facts = {"uid": os.getuid(), "root": sorted(os.listdir("/")), "pids": sorted(p for p in os.listdir("/proc") if p.isdigit()),
+facts = {"sources": os.listdir(SOURCES), "uid": os.getuid(), "root": sorted(os.listdir("/")), "pids": sorted(p for p in os.listdir("/proc") if p.isdigit()),
          "env": "BPWIDGETS_SANDBOX" in os.environ, "cwd": os.getcwd()}
 try:
     socket.create_connection(("1.1.1.1", 53), timeout=1)
@@ -50,9 +52,14 @@ def inside():
         timeout=20,
         deadline=time.monotonic() + 60,
     ) as session:
-        reply = session.run(PROBE, test=False)
+        reply = session.run(f"SOURCES = {str(LESSON_SOURCES)!r}\n" + PROBE, test=False)
     assert reply.status == "error"
     return eval(reply.error.removeprefix("AssertionError: "))  # noqa: S307 - our own repr of plain data
+
+
+def test_the_lesson_sources_inside_the_package_are_hidden(inside):
+    assert any(LESSON_SOURCES.glob("*.ipynb"))  # they are there for the grader
+    assert inside["sources"] == []  # and not for a submission
 
 
 def test_the_executor_is_an_unprivileged_user_in_its_own_namespaces(inside):

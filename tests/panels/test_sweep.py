@@ -30,13 +30,12 @@ def test_every_control_over_its_range_holds_the_kernel_at_most_one_second(name):
     assert [str(w.message) for w in caught] == []
     held = [(c.control, c.value, round(c.hold, 2)) for c in sweep.changes if c.hold > MAX_HOLD]
     assert held == [], f"changes holding the kernel over {MAX_HOLD} s"
-    awaited = [c for c in sweep.changes[1:-1] if c.picture is not None or c.state_changed]
-    for c in awaited:
-        if not c.state_changed:
+    for c in sweep.changes[1:-1]:
+        if not (c.awaited and c.state_changed):
             continue
         assert c.picture is not None, f"{c.control}={c.value!r}: no picture within the limit"
         assert c.new_picture or c.error, f"{c.control}={c.value!r}: no new picture"
         assert not c.error or " must " in c.error, f"{c.control}={c.value!r}: {c.error}"
     final = sweep.changes[-1]
-    assert final.new_picture, "no picture (not even an intermediate one) at the maxima"
+    assert final.new_picture or not final.state_changed, "no picture at all at the maxima"
     assert final.error == ""
