@@ -94,14 +94,18 @@ def is_expected_student_error(error: dict, undefined: set[str]) -> bool:
     """True for the failures an unfinished exercise causes, and only those.
 
     A stub raises NotImplementedError; a feedback (graded test) cell reports it as an
-    AssertionError saying the exercise is "not implemented yet"; and any cell meets a
+    AssertionError saying the exercise is "not implemented yet" (or naming the
+    NotImplementedError it met, or a name "not defined yet"); and any cell meets a
     NameError for a variable in ``undefined`` (what the unfinished solutions, and the cells
     that failed because of them, would have defined).
     """
     if error["ename"] == "NotImplementedError":
         return True
     if error["ename"] == "AssertionError":
-        return error["nbgrader"].get("grade", False) and "not implemented yet" in error["evalue"]
+        undefined_yet = re.search(r"(\w+) is not defined yet", error["evalue"])
+        return error["nbgrader"].get("grade", False) and (
+            "not implemented yet" in error["evalue"] or "NotImplementedError" in error["evalue"]
+            or bool(undefined_yet) and undefined_yet[1] in undefined)
     missing = re.fullmatch(r"name '(\w+)' is not defined", error["evalue"])
     return error["ename"] == "NameError" and bool(missing) and missing[1] in undefined
 
@@ -217,6 +221,16 @@ def test_student_error_policy_accepts_only_what_an_unfinished_exercise_causes():
     assert is_expected_student_error(
         {"ename": "NameError", "evalue": "name 'my_panel' is not defined", "nbgrader": feedback},
         {"my_panel"})
+    assert is_expected_student_error(
+        {"ename": "AssertionError", "nbgrader": feedback,
+         "evalue": "f of my_panel: my_panel is not defined yet — finish the exercise above"},
+        {"my_panel"})
+    assert not is_expected_student_error(
+        {"ename": "AssertionError", "nbgrader": feedback,
+         "evalue": "f: np is not defined yet — finish the exercise above"}, {"my_panel"})
+    assert is_expected_student_error(
+        {"ename": "AssertionError", "nbgrader": feedback,
+         "evalue": "g: a method still raises NotImplementedError — finish it first"}, set())
     # A wrong answer's message, a typo'd name, or any error outside a feedback cell is a bug.
     assert not is_expected_student_error(
         {"ename": "AssertionError", "evalue": "f: expected 1, got 2", "nbgrader": feedback}, set())

@@ -42,6 +42,9 @@ def _evaluate(name: str, student):
         failure = (
             f"{name}: not implemented yet — replace `raise NotImplementedError()` with your code"
         )
+    except NameError as error:  # usually an exercise cell above not run (or not finished) yet
+        missing = getattr(error, "name", None) or "a name it uses"
+        failure = f"{name}: {missing} is not defined yet — finish the exercise above and run its cell"
     except Exception as error:  # a student's bug must become feedback, not a crash
         failure = f"{name}: your code raised {type(error).__name__}: {error}"
     _fail(failure)

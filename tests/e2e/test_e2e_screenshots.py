@@ -25,7 +25,8 @@ def test_readme_shows_every_committed_screenshot():
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     shown = re.findall(r"\]\((docs/screenshots/[\w.-]+\.png)\)", readme)
     script = load_script()
-    names = [script.LESSON_WINDOW[0], script.FEEDBACK_CARD[0], *script.PANEL_CELLS]
+    names = [script.LESSON_WINDOW[0], script.FEEDBACK_CARD[0],
+             *map(script.screenshot_name, script.PANEL_CELLS)]
     expected = {f"docs/screenshots/{name}" for name in names}
     assert set(shown) == expected
     for path in shown:
@@ -38,7 +39,8 @@ def test_screenshot_script_saves_small_non_blank_pngs(jupyter_server, browser, t
     script = load_script()
     saved = script.take_screenshots(jupyter_server, browser, tmp_path)
     assert sorted(path.name for path in saved) == sorted(
-        [script.LESSON_WINDOW[0], script.FEEDBACK_CARD[0], *script.PANEL_CELLS])
+        [script.LESSON_WINDOW[0], script.FEEDBACK_CARD[0],
+         *map(script.screenshot_name, script.PANEL_CELLS)])
     for path in saved:
         png = path.read_bytes()
         assert len(png) < MAX_PNG_BYTES, f"{path.name}: {len(png)} bytes"

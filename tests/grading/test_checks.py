@@ -348,3 +348,11 @@ def test_checks_import_without_widgets_or_matplotlib():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_an_undefined_name_in_the_answer_says_to_run_the_exercise_first():
+    message = failure(check_scalar, "f of my_panel", lambda: undefined_panel.state, 1.0)  # noqa: F821
+    assert message == (
+        "f of my_panel: undefined_panel is not defined yet — finish the exercise above and run "
+        "its cell"
+    )

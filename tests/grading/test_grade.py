@@ -215,7 +215,7 @@ def test_all_graded_batch_exits_zero_and_prints_a_table(tmp_path):
     assert status == 0
     assert f"{source}  [01_sample]  4 / 4  graded" in out
     assert f"{renamed}  [01_sample]  3 / 4  graded" in out
-    assert "✗ ex3_tests      0/1  w_new is wrong\n" in out
+    assert "✗ ex3_tests      0/1  w_new is wrong" in out
     assert out.rstrip().endswith("2 of 2 submissions graded")
 
 
