@@ -26,7 +26,7 @@ MAX_NODES = 200_000  # list items, dict entries and scalars in one answer
 MAX_DEPTH = 20
 MAX_TEXT = 2_000  # a str answer (check_text)
 MAX_REPR = 80  # what feedback may quote of a value that is not plain data
-MAX_MESSAGE = 300  # what feedback may quote of an exception message
+MAX_MESSAGE = 1000  # what feedback may quote of an exception message (lesson 07 diagnoses run to ~600)
 _ARRAY_DTYPES = {
     np.dtype(name).str: np.dtype(name)
     for name in (
