@@ -315,8 +315,13 @@ def _signature(panel, grid: dict[str, list]) -> dict:
     """What the page assumes stays put while the grid's controls change: which controls exist,
     their ranges and options, and the values of the controls outside the grid."""
     signature = {}
+    leading = any(name in grid for name in getattr(panel, "export_leaders", ()))
     for name, control in panel.controls.items():
         if not control.has_trait("value") or isinstance(control, widgets.Play):
+            continue
+        if leading and name not in grid:
+            # a leader (e.g. the loss surface's mode) sets these from sync_controls for each
+            # frame; the page shows only the grid's controls, so they may follow the leader
             continue
         shape = tuple(repr(getattr(control, trait, None)) for trait in ("min", "max", "options"))
         value = None if name in grid else repr(control.value)

@@ -138,6 +138,9 @@ class Panel(widgets.VBox):
     dpi: int = 100
     fit_width: bool = True  # shrink the picture to the page; False: native size, scroll sideways
     export_controls: tuple[str, ...] | None = None  # None: every control in ``state``
+    # Controls whose change resets others in sync_controls (a mode): an export grid may vary
+    # them, the controls they move then follow per frame (they are not among the page's controls).
+    export_leaders: tuple[str, ...] = ()
     # Seconds a control change waits for its picture before the work goes on in the background
     # (see panels/background.py); None waits until the picture is there (fully synchronous).
     patience: float | None = 0.15

@@ -198,6 +198,8 @@ class LossSurfacePanel(Panel):
                                                "angle", "resolution", "span")], layout=wrap),
         ]
 
+    export_leaders = ("mode",)  # each mode starts from its own defaults (lr, start, steps)
+
     def export_grid(self) -> dict[str, list]:
         """A static page's choices: every surface, as contours or side by side with 3-D."""
         return {"mode": list(MODES), "view": ["contour", "both"]}

@@ -110,3 +110,26 @@ def test_panel_with_changed_inputs_is_restored_after_a_refused_expression_grid()
     with pytest.raises(GridError):
         render_frames(panel, {"expression": ["a * b + c", "u - v"], "step": [0, 1]})
     assert as_it_was(panel) == before
+
+
+
+def test_a_leader_control_in_the_grid_resets_its_dependents_per_frame(tmp_path):
+    """The loss surface's default grid varies ``mode``, whose change resets lr, start and
+    steps: each frame is that mode's own picture, and the panel is left as it was."""
+    from bpwidgets.panels import LossSurfacePanel
+
+    panel = LossSurfacePanel()
+    before = panel.state
+    frames = render_frames(panel, {"mode": ["quadratic", "rosenbrock"], "view": ["contour"]})
+    assert panel.state == before
+    assert frames[0].png == LossSurfacePanel(mode="quadratic").render_png()
+    assert frames[1].png == LossSurfacePanel(mode="rosenbrock").render_png()
+    panel.to_html(tmp_path / "surface.html")  # the panel's own default grid exports
+    assert (tmp_path / "surface.html").stat().st_size > 0
+
+
+def test_a_grid_varying_a_leader_and_one_of_its_dependents_is_refused():
+    from bpwidgets.panels import LossSurfacePanel
+
+    with pytest.raises(GridError):
+        render_frames(LossSurfacePanel(), {"mode": ["quadratic", "rosenbrock"], "step": [0, 200]})
