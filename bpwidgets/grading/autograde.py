@@ -112,6 +112,9 @@ class GradeOptions:
         }
 
 
+
+DEFAULT_OPTIONS = GradeOptions()  # frozen: safe to share as a default
+
 MISSING_CELL = "this test cell is missing from the submission (deleted?); it scores 0"
 MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
 MAX_CODE_CELLS = 2000
@@ -217,7 +220,7 @@ def _run_cells(session, plan, timeout: float) -> dict[str, tuple[list, str]]:
 
 
 def grade_one(
-    submission: Path, *, source_dir: Path, options: GradeOptions = GradeOptions()
+    submission: Path, *, source_dir: Path, options: GradeOptions = DEFAULT_OPTIONS
 ) -> SubmissionResult:
     """Grade one submission end to end in its own sandbox; never raises for a bad submission.
 
@@ -267,7 +270,7 @@ def _grade_notebook(path, notebook, lesson_id, source_dir, options, sandboxed) -
 
 
 def grade_submissions(
-    paths: list[Path], source_dir: Path = DEFAULT_SOURCE, options: GradeOptions = GradeOptions()
+    paths: list[Path], source_dir: Path = DEFAULT_SOURCE, options: GradeOptions = DEFAULT_OPTIONS
 ) -> list[SubmissionResult]:
     """Grade each submission in turn in this process (the CLI's batches: parallel_command)."""
     results = []

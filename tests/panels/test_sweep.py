@@ -28,7 +28,10 @@ def test_every_control_over_its_range_holds_the_kernel_at_most_one_second(name):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         sweep = run_sweep(getattr(panels, name), wait_limit=300, maxima_wait=60)
-    assert [str(w.message) for w in caught] == []
+    # a dependency's own deprecation notices (e.g. pyparsing's under Matplotlib 3.8) are not ours
+    ours = [w for w in caught if not (issubclass(w.category, DeprecationWarning)
+                                      and "bpwidgets" not in w.filename)]
+    assert [str(w.message) for w in ours] == []
     held = [(c.control, c.value, round(c.hold, 2)) for c in sweep.changes if c.hold > MAX_HOLD]
     assert held == [], f"changes holding the kernel over {MAX_HOLD} s"
     for c in sweep.changes[1:-1]:
