@@ -289,19 +289,9 @@ def _outcome(result: SubmissionResult) -> str:
     return f"{result.score:g}/{result.max_score:g}" if result.graded else "not graded"
 
 
-def _positive_int(text: str) -> int:
-    """argparse type: a whole number of seconds >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of seconds >= 1; got {text!r}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the options of ``bpwidgets grade``."""
+    from bpwidgets.cli_errors import positive_int
     from bpwidgets.grading.sandbox import SANDBOX_MODES
 
     parser.epilog = (
@@ -323,7 +313,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--timeout",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help=f"time limit per cell (default: {DEFAULT_TIMEOUT})",

@@ -352,7 +352,20 @@ def evaluate_student(student):
     return encode_answer(student)
 
 
-class Recorder:
+class _CheckMode:
+    """What every check does while a mode is active: hand itself to the mode's ``run``."""
+
+    @contextlib.contextmanager
+    def active(self):
+        """Route every check to this mode while the block runs."""
+        token = _MODE.set(self)
+        try:
+            yield self
+        finally:
+            _MODE.reset(token)
+
+
+class Recorder(_CheckMode):
     """Record mode (sandbox): each check stores the student's answer; nothing is decided."""
 
     def __init__(self):
@@ -374,17 +387,8 @@ class Recorder:
         answer = evaluate_student(student)
         self.records.append({"name": str(name)[:200], "answer": answer})
 
-    @contextlib.contextmanager
-    def active(self):
-        """Record checks while the block runs."""
-        token = _MODE.set(self)
-        try:
-            yield self
-        finally:
-            _MODE.reset(token)
 
-
-class Decider:
+class Decider(_CheckMode):
     """Decide mode (trusted): each check compares the recorded answer with the real expected value."""
 
     def __init__(self, records: list, missing_reason: str):
@@ -423,15 +427,6 @@ class Decider:
             return decode_answer(record.get("answer"))
         except (InvalidAnswer, RecursionError, ValueError, TypeError):
             return _MISSING
-
-    @contextlib.contextmanager
-    def active(self):
-        """Decide checks while the block runs."""
-        token = _MODE.set(self)
-        try:
-            yield self
-        finally:
-            _MODE.reset(token)
 
 
 _MISSING = object()
