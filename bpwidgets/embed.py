@@ -36,6 +36,7 @@ import ipywidgets as widgets
 from ipywidgets.embed import dependency_state, embed_data
 
 from bpwidgets import html_manager
+from bpwidgets.panels.described_image import DescribedImage
 
 DEFAULT_MAX_BYTES = 5_000_000
 DEFAULT_MAX_FRAMES = 3_000
@@ -55,10 +56,12 @@ class GridError(ValueError):
 
 @dataclass(frozen=True)
 class Frame:
-    """One precomputed view: the figure's PNG and the caption shown under it."""
+    """One precomputed view: the figure's PNG, the caption shown under it and the picture's
+    text alternative (the panel's ``describe()``)."""
 
     png: bytes
     caption_html: str
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -404,7 +407,7 @@ def _render_one(panel, values: dict, before_frame=None) -> Frame:
     caption = panel.caption.value
     if panel.error:
         caption += panel.error_line.value
-    return Frame(png, caption)
+    return Frame(png, caption, panel.describe())
 
 
 def _start_index(grid: dict[str, list], state: dict) -> int:
@@ -427,13 +430,14 @@ def _print_progress(done: int, total: int) -> None:
 
 # --- the static widget tree ------------------------------------------------------------------
 
-def _shared_images(frames: list[Frame]) -> dict[bytes, widgets.Image]:
-    """One Image widget per distinct PNG, so repeated pictures are stored once in the page."""
-    images: dict[bytes, widgets.Image] = {}
+def _shared_images(frames: list[Frame]) -> dict[bytes, DescribedImage]:
+    """One Image widget per distinct PNG, so repeated pictures are stored once in the page;
+    its text alternative is the description of the first frame showing it."""
+    images: dict[bytes, DescribedImage] = {}
     for frame in frames:
         if frame.png not in images:
-            images[frame.png] = widgets.Image(value=frame.png, format="png",
-                                              layout=widgets.Layout(max_width="100%"))
+            images[frame.png] = DescribedImage(frame.text, value=frame.png, format="png",
+                                               layout=widgets.Layout(max_width="100%"))
     return images
 
 

@@ -1,8 +1,9 @@
 """The panel framework: controls + a persistent figure + a caption + an error line.
 
-A panel is an ``ipywidgets.VBox`` holding, top to bottom: rows of controls, an ``Image``
-showing the figure as PNG, a one-line caption, an error line, and a folded text description
-of the figure (an HTML ``<details>`` element, which screen readers read as text).
+A panel is an ``ipywidgets.VBox`` (CSS class ``bpwidgets-panel``) holding, top to bottom: rows
+of controls, an ``Image`` showing the figure as PNG whose text alternative is the panel's
+``describe()`` (:class:`~bpwidgets.panels.described_image.DescribedImage`), a one-line caption,
+an error line, and a folded text description of the figure (an HTML ``<details>`` element).
 
 The figure is one ``matplotlib.figure.Figure`` on an Agg canvas (never pyplot), so the panel
 looks the same in JupyterLab, Notebook 7, VS Code, Colab, Voila and static HTML, whatever the
@@ -110,6 +111,7 @@ import PIL.Image
 from matplotlib.figure import Figure
 
 from bpwidgets.panels import background
+from bpwidgets.panels.described_image import DescribedImage
 from bpwidgets.panels.palette import ERROR_TEXT
 from bpwidgets.panels.text_sprites import SpriteCanvasAgg
 
@@ -121,6 +123,9 @@ LABEL_STYLE = {"description_width": "initial"}
 SLIDER_OPTIONS = {"style": LABEL_STYLE, "continuous_update": False, "layout": {"width": "340px"}}
 # The same for FloatLogSlider, with a base-10 scale and a compact readout.
 LOG_SLIDER_OPTIONS = {"base": 10, **SLIDER_OPTIONS, "readout_format": ".3g"}
+
+# The CSS class of every panel's root element: pages and tests find a panel's DOM by it.
+PANEL_CLASS = "bpwidgets-panel"
 
 # Largest IntSlider range the default export grid enumerates value by value.
 MAX_GRID_STEPS = 60
@@ -157,7 +162,7 @@ class Panel(widgets.VBox):
 
         self.figure = Figure(figsize=self.figsize, dpi=self.dpi)
         SpriteCanvasAgg(self.figure)  # an Agg canvas that renders each text line once
-        self.image = widgets.Image(format="png", layout=widgets.Layout(
+        self.image = DescribedImage(format="png", layout=widgets.Layout(
             max_width="100%" if self.fit_width else "none"))
         self.figure_box = widgets.Box([self.image], layout=widgets.Layout(overflow="auto"))
         self.caption = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
@@ -176,6 +181,7 @@ class Panel(widgets.VBox):
             self.add_control(name, widget)
 
         super().__init__(children=self._children())
+        self.add_class(PANEL_CLASS)
         self._render(strict=True)
 
     # --- what subclasses implement ---------------------------------------------------------
@@ -419,14 +425,13 @@ class Panel(widgets.VBox):
             return
         if not self._worker.is_latest(job):
             return
+        description = self.describe()
         self._png = png
+        self.image.text = description  # the picture's text alternative (its <img title>)
         self.image.value = png
         self.pictures_shown += 1
         self._show_status("")
         self._show_error("")
-        description = self.describe()
-        # Not image.tooltip: the widget HTML manager of static pages fails to draw an Image
-        # that has one (html-manager 1.0.x), and then nbconvert/Voila pages lose the figure.
         self.description_box.value = (
             "<details><summary>Text description of the figure</summary>"
             f"<p>{html.escape(description)}</p></details>"
