@@ -37,6 +37,7 @@ from ipywidgets.embed import dependency_state, embed_data
 
 from bpwidgets import html_manager
 from bpwidgets.panels.described_image import DescribedImage
+from bpwidgets.panels.play_button import PlayBox
 
 DEFAULT_MAX_BYTES = 5_000_000
 DEFAULT_MAX_FRAMES = 3_000
@@ -152,7 +153,7 @@ def page_widget(panel, grid: dict[str, list], frames: list[Frame]) -> widgets.VB
     body = _nested_stacks(views, [len(v) for v in grid.values()], list(controls.values()))
     rows = [widgets.HBox(list(controls.values()), layout=widgets.Layout(flex_flow="row wrap"))]
     if "step" in controls and isinstance(panel.controls.get("play"), widgets.Play):
-        rows.insert(0, _play_for(controls["step"]))
+        rows.insert(0, PlayBox(_play_for(controls["step"])))
     return widgets.VBox([*rows, body])
 
 

@@ -113,6 +113,7 @@ from matplotlib.figure import Figure
 from bpwidgets.panels import background
 from bpwidgets.panels.described_image import DescribedImage
 from bpwidgets.panels.palette import ERROR_TEXT
+from bpwidgets.panels.play_button import name_plays
 from bpwidgets.panels.text_sprites import SpriteCanvasAgg
 
 # Give every control label room, so descriptions are not clipped to the default 90 px.
@@ -158,6 +159,7 @@ class Panel(widgets.VBox):
         self._error = ""
         self._png = b""
         self._hidden: set[str] = set()  # controls hidden by the caller: show_control keeps them so
+        self._play_boxes: dict = {}  # id of a Play → its box (play_button.py)
         self._changed: list[str] = []  # names of controls changed since the last update, in order
 
         self.figure = Figure(figsize=self.figsize, dpi=self.dpi)
@@ -255,7 +257,9 @@ class Panel(widgets.VBox):
     def show_control(self, name: str, shown: bool) -> None:
         """Show or hide control ``name`` as the state requires; one hidden by ``hide=`` stays so."""
         visible = shown and name not in self._hidden
-        self.controls[name].layout.display = None if visible else "none"
+        control = self.controls[name]
+        target = self._play_boxes.get(id(control), control)  # a Play shows or hides its box
+        target.layout.display = None if visible else "none"
 
     def set_caption(self, text: str) -> None:
         """Show a one-line explanation under the figure."""
@@ -347,8 +351,10 @@ class Panel(widgets.VBox):
     # --- internals -------------------------------------------------------------------------
 
     def _children(self) -> list[widgets.Widget]:
-        return [*self.arrange_controls(), self.figure_box, self.status_line, self.caption,
-                self.error_line, self.description_box]
+        rows = self.arrange_controls()
+        self._play_boxes = name_plays(rows)  # each Play behind a play/pause button with a name
+        return [*rows, self.figure_box, self.status_line, self.caption, self.error_line,
+                self.description_box]
 
     def _apply_state(self, state: dict) -> None:
         """Set initial control values; unknown names raise TypeError listing the known ones."""
