@@ -39,7 +39,9 @@ class PlayBox(widgets.HBox):
 
     def close(self) -> None:
         """Close the box and the browser-side link of button and Play."""
-        self.link.close()
+        link = getattr(self, "link", None)  # None when the constructor refused its argument
+        if link is not None:
+            link.close()
         super().close()
 
 
