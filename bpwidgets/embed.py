@@ -445,17 +445,16 @@ def _shared_images(frames: list[Frame]) -> dict[bytes, DescribedImage]:
 def _static_control(control: widgets.Widget, values: list) -> widgets.Widget:
     """A kernel-free stand-in for ``control`` whose ``index`` selects one of ``values``."""
     description = control.description or ""
-    style = {"description_width": "initial"}
+    # a tooltip always: without one ipywidgets 8.1 writes title="null" on the label
+    named = {"description": description, "tooltip": control.tooltip or description or None,
+             "style": {"description_width": "initial"}}
     labels = [_label(control, v) for v in values]
     start = values.index(control.value) if control.value in values else 0
     if isinstance(control, (widgets.Dropdown, widgets.RadioButtons, widgets.ToggleButtons)):
-        kind = type(control)
-        return kind(options=labels, index=start, description=description, style=style)
+        return type(control)(options=labels, index=start, **named)
     if isinstance(control, widgets.Checkbox):
-        return widgets.ToggleButtons(options=labels, index=start, description=description,
-                                     style=style)
-    return widgets.SelectionSlider(options=labels, index=start, description=description,
-                                   style=style, continuous_update=True,
+        return widgets.ToggleButtons(options=labels, index=start, **named)
+    return widgets.SelectionSlider(options=labels, index=start, **named, continuous_update=True,
                                    layout=widgets.Layout(width="420px"))
 
 

@@ -183,6 +183,8 @@ class Panel(widgets.VBox):
             self.add_control(name, widget)
 
         super().__init__(children=self._children())
+        for widget in _descendants(self):  # the caption, error and description lines too
+            _give_tooltip(widget)
         self.add_class(PANEL_CLASS)
         self._render(strict=True)
 
@@ -244,6 +246,7 @@ class Panel(widgets.VBox):
     def add_control(self, name: str, widget: widgets.Widget) -> None:
         """Register a control created after construction (the caller places it in a row)."""
         self.controls[name] = widget
+        _give_tooltip(widget)
         if _is_state_widget(widget):
             widget.observe(self._on_control_change, names="value")
 
@@ -513,6 +516,14 @@ def _descendants(widget: widgets.Widget) -> list[widgets.Widget]:
             if isinstance(owned, widgets.Widget):
                 found.append(owned)
     return found
+
+
+def _give_tooltip(widget: widgets.Widget) -> None:
+    """Give a described widget without a tooltip its description as one (or ''): ipywidgets
+    8.1 writes a missing tooltip as title="null" on the widget's label, read out as "null"."""
+    described = widget.has_trait("description") and widget.has_trait("tooltip")
+    if described and widget.tooltip is None:
+        widget.tooltip = widget.description or ""
 
 
 def _is_state_widget(widget: widgets.Widget) -> bool:

@@ -3,8 +3,8 @@
 ipywidgets' ``Play`` draws icon-only buttons (play/pause, stop, repeat) with no text, title or
 label, so a screen reader announces only "button" (axe-core: button-name, critical), and no
 trait of the widget reaches them. ``PlayBox(play)`` puts the ``Play`` in a box behind a
-``ToggleButton`` whose text says what it does, linked in the browser (``jslink``) to the Play's
-``playing``, and hides the Play's own buttons. The ``Play`` still runs the animation (its timer
+``ToggleButton`` whose text says what it does (the Play's description; "pause" while playing),
+linked in the browser (``jslink``) to the Play's ``playing``, and hides the Play's own buttons. The ``Play`` still runs the animation (its timer
 lives in the browser, so a static page animates too); pressing the button again pauses it,
 and the Play switches the button off when it reaches its end.
 """
@@ -23,9 +23,10 @@ class PlayBox(widgets.HBox):
         if not isinstance(play, widgets.Play):
             raise TypeError(f"play must be an ipywidgets.Play; got {type(play).__name__}")
         self.play = play
+        self.label = play.description or "play"  # the button's text while stopped
         # a tooltip always: without one the front end writes title="null" on the button
-        self.button = widgets.ToggleButton(value=play.playing, description="play", icon="play",
-                                           tooltip="play or pause the animation",
+        self.button = widgets.ToggleButton(value=play.playing, description=self.label,
+                                           icon="play", tooltip="play or pause the animation",
                                            layout=widgets.Layout(width="86px"))
         self.link = widgets.jslink((self.button, "value"), (play, "playing"))
         self.button.observe(self._show_state, names="value")
@@ -35,7 +36,9 @@ class PlayBox(widgets.HBox):
         play.layout.display = "none"
 
     def _show_state(self, change) -> None:
-        self.button.description = self.button.icon = "pause" if change["new"] else "play"
+        playing = change["new"]
+        self.button.description = "pause" if playing else self.label
+        self.button.icon = "pause" if playing else "play"
 
     def close(self) -> None:
         """Close the box and the browser-side link of button and Play."""

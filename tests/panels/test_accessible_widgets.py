@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipywidgets as widgets
 import pytest
 
+from bpwidgets.core.value import Value
+from bpwidgets.panel_registry import ALL_PANELS, PANELS_NEEDING_ARGUMENTS, panel_class
 from bpwidgets.panels.chain_rule import ChainRulePanel
 from bpwidgets.panels.described_image import DescribedImage
 from bpwidgets.panels.play_button import PLAY_CLASS, PlayBox, name_plays
@@ -27,6 +29,7 @@ def test_play_box_hides_the_plays_buttons_and_names_its_toggle():
     assert list(box.children) == [box.button, play] and PLAY_CLASS in box._dom_classes
     assert play.layout.display == "none" and box.layout.display is None
     assert box.button.description == "play" and box.button.tooltip
+    assert PlayBox(widgets.Play(description="train")).button.description == "train"
     # the browser-side link drives the Play from the button (and back)
     assert box.link.source == (box.button, "value") and box.link.target == (play, "playing")
     box.button.value = True
@@ -48,6 +51,19 @@ def test_name_plays_replaces_plays_at_any_depth_and_keeps_other_widgets():
     row = inner.children[0]
     assert isinstance(row.children[0], PlayBox) and row.children[1] is slider
     assert boxes[id(play)] is row.children[0]
+
+
+def test_every_control_of_every_panel_has_a_name_and_every_button_a_tooltip():
+    for name in ALL_PANELS:
+        cls = panel_class(name)
+        panel = cls(Value) if name in PANELS_NEEDING_ARGUMENTS else cls()
+        buttons = [box.button for box in panel._play_boxes.values()]
+        for control_name, control in [*panel.controls.items(), *(("play", b) for b in buttons)]:
+            assert control.description.strip(), (name, control_name)
+            if isinstance(control, (widgets.Button, widgets.ToggleButton)):
+                # without a tooltip the front end writes title="null" on a button
+                assert control.tooltip, (name, control_name)
+        panel.close()
 
 
 def test_a_panels_play_box_follows_show_and_hide():
