@@ -6,8 +6,8 @@ image-alt rule accepts a non-empty title). But the widget managers of ipywidgets
 (JupyterLab's, Notebook 7's and the html-manager 1.0.x of static pages) decide where the
 tooltip goes with ``model.get("description").length``, and an Image model has no description:
 the view then throws and the picture is never drawn (ipywidgets PR #3921 proposes the fix).
-``DescribedImage`` gives its model an empty ``description``, so every manager puts the tooltip
-on the ``<img>`` as its title; ``text`` sets it.
+``DescribedImage`` gives its model an empty ``description`` (kept in embedded states too), so
+every manager puts the tooltip on the ``<img>`` as its title; ``text`` sets it.
 """
 
 from __future__ import annotations
@@ -19,11 +19,13 @@ from traitlets import Unicode
 class DescribedImage(widgets.Image):
     """An Image whose ``text`` is its text alternative (the ``<img>``'s title)."""
 
-    # Always empty: present only so the front end's tooltip code can read its length.
-    description = Unicode("", read_only=True).tag(sync=True)
+    # Always "" once built: present only so the front end's tooltip code can read its length.
+    # Declared None, so a state written without defaults (static pages) still carries the "".
+    description = Unicode(None, allow_none=True, read_only=True).tag(sync=True)
 
     def __init__(self, text: str = "", **kwargs):
         super().__init__(**kwargs)
+        self.set_trait("description", "")
         self.text = text
 
     @property

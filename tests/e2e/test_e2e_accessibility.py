@@ -1,5 +1,6 @@
 """Every panel in one JupyterLab page passes axe-core: no serious or critical violation inside a
-panel's DOM; every picture is announced with the panel's description; animations pause."""
+panel's DOM; every picture is announced with the panel's description; animations pause. An
+exported self-contained page passes too."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from notebook_page import (
 )
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from bpwidgets.embed import to_html
 from bpwidgets.panel_registry import ALL_PANELS, PANELS
 from bpwidgets.panels.base import PANEL_CLASS
 from bpwidgets.panels.chain_rule import ChainRulePanel
@@ -101,3 +103,25 @@ def check_animation_pauses(page, panel) -> None:
                                arg=[handle.element_handle(), paused_at], timeout=3 * interval,
                                polling=100)
     assert button.inner_text().strip() == "play"
+
+
+def test_a_self_contained_exported_page_passes_axe_core(browser, tmp_path, browser_prerequisite):
+    panel = ChainRulePanel()
+    written = to_html(panel, tmp_path / "chain_rule.html", grid={"step": [0, 5, 9]},
+                      self_contained=True)
+    page = browser.new_page()
+    try:
+        page.goto(written.path.as_uri())
+        page.locator(f".{PLAY_CLASS} > button").wait_for(timeout=CONTROL_TIMEOUT)
+        shown = page.locator(f"{WIDGET_IMAGE}:visible")
+        shown.wait_for(timeout=CONTROL_TIMEOUT)
+        assert shown.evaluate("img => img.title") == panel.describe()  # the starting frame's
+        violations = axe_violations(page, axe_script(browser_prerequisite), ".bpwidgets-view",
+                                    UPSTREAM_GAPS)
+        print(report(violations))
+        assert not blocking(violations), "axe-core finds in the page:\n" + report(
+            blocking(violations))
+        gaps = [target for v in violations for target in v["gaps"]]
+        assert 0 < len(gaps) == page.locator(f"{SLIDER_HANDLE}:visible").count()
+    finally:
+        page.close()
