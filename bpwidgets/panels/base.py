@@ -78,6 +78,10 @@ What the base class does for you
   readable. Resize the figure in ``draw`` with ``self.figure.set_size_inches`` if the content
   needs it (the chain-rule panel does when the graph changes).
 - Override ``arrange_controls()`` to lay the controls out in several rows.
+- Every ``Play`` in those rows is shown behind a named play/pause button
+  (:class:`~bpwidgets.panels.play_button.PlayBox`; ``show_control`` shows or hides the pair);
+  every described widget without a tooltip gets its description as one (ipywidgets would
+  write ``title="null"``).
 
 Hooks for static export and docs
 --------------------------------
