@@ -126,6 +126,42 @@ def one_at_a_time(panel, sweep: Sweep, wait_limit: float) -> None:
             sweep.changes.append(change(panel, name, start, wait_limit))
 
 
+def neighbour(widget):
+    """The value one step from the control's current one (None: no such step, e.g. text)."""
+    value = widget.value
+    if isinstance(widget, widgets.FloatLogSlider):
+        exponent = np.log(value) / np.log(widget.base) + widget.step
+        if exponent > widget.max:
+            exponent -= 2 * widget.step
+        return float(widget.base ** exponent)
+    if isinstance(widget, (*_NUMERIC, widgets.Play)):
+        step = widget.step or 1
+        return value + step if value + step <= widget.max else value - step
+    if isinstance(widget, _CHOICES):
+        options = [o[1] if isinstance(o, tuple) else o for o in widget.options]
+        return options[(options.index(value) + 1) % len(options)] if len(options) > 1 else None
+    if isinstance(widget, widgets.Checkbox):
+        return not value
+    return None
+
+
+def nudge_each_control(panel, sweep: Sweep, wait_limit: float) -> None:
+    """A student's small moves at the default sizes: each control one step (the next option,
+    the other state) from its default and back, each picture awaited; buttons are clicked."""
+    for name, widget in controls_of(panel):
+        if name not in panel.controls:
+            continue
+        if isinstance(widget, widgets.Button):
+            sweep.changes.append(change(panel, name, "click", wait_limit))
+            continue
+        start, step = widget.value, neighbour(widget)
+        if step is None or step == start:
+            continue
+        sweep.changes.append(change(panel, name, step, wait_limit))
+        if name in panel.controls:
+            sweep.changes.append(change(panel, name, start, wait_limit))
+
+
 def all_at_maxima(panel, sweep: Sweep) -> None:
     """Phase 2: numeric controls to their maxima, then each choice's options, no waiting."""
     for name, widget in controls_of(panel):
