@@ -34,6 +34,7 @@ from bpwidgets.core.landscapes import (
     Run,
     current_point,
     grid_landscape,
+    line_run,
     loss_at,
     network_landscape,
     network_line,
@@ -46,7 +47,9 @@ from bpwidgets.core.optim import OPTIMIZERS
 from bpwidgets.core.toy_surfaces import LinearRegression, Quadratic, Rosenbrock, Saddle
 from bpwidgets.panels.axes_style import lean_axes, log_ticks, nice_locator
 from bpwidgets.panels.base import LABEL_STYLE, LOG_SLIDER_OPTIONS, SLIDER_OPTIONS, Panel
+from bpwidgets.panels.legend_place import emptiest_corner
 from bpwidgets.panels.palette import HIGHLIGHT, LINE_CYCLE, NEUTRAL, OKABE_ITO, SEQUENTIAL_CMAP
+from bpwidgets.panels.path_exits import ExitNotes, exits
 
 TOY_CONTROLS = ("start_x", "start_y")
 
@@ -58,7 +61,9 @@ class Mode:
     ``surface(lambda1, lambda2, angle)`` builds a toy surface and ``title(surface)``, ``names``
     label its picture; a network mode has neither and slices along ``directions`` (the core's
     slice names its own axes). ``defaults`` are the start, lr and steps set when the mode is
-    chosen; ``controls`` are shown only in this mode.
+    chosen; ``controls`` are shown only in this mode. ``levels`` spaces the contour levels:
+    ``"log"`` above a minimum, ``"linear"`` over a surface without one (the saddle), so the
+    colours spread over what is shown.
     """
 
     label: str
@@ -68,6 +73,7 @@ class Mode:
     title: Callable | None = None
     names: tuple[str, str] = ("w₁", "w₂")
     directions: str | None = None
+    levels: str = "log"
 
 
 def _constant(text: str) -> Callable:
@@ -84,7 +90,7 @@ MODES = {
         TOY_CONTROLS, lambda *_: Rosenbrock(), _constant("Rosenbrock (1 − x)² + 100 (y − x²)²")),
     "saddle": Mode(
         "saddle point", {"start_x": -1.8, "start_y": 0.02, "lr": 0.1, "steps": 60},
-        TOY_CONTROLS, lambda *_: Saddle(), _constant("Saddle ½(x² − y²)")),
+        TOY_CONTROLS, lambda *_: Saddle(), _constant("Saddle ½(x² − y²)"), levels="linear"),
     "linear_regression": Mode(
         "linear regression on data", {"start_x": -2.0, "start_y": 2.5, "lr": 0.1, "steps": 60},
         TOY_CONTROLS, lambda *_: LinearRegression(*regression_data()),
@@ -130,6 +136,16 @@ def log_levels(values, count=LEVELS) -> np.ndarray:
     span = max(high - low, 1e-12)
     offsets = np.geomspace(span * 1e-3, span, count - 1)
     return np.concatenate([[low], low + offsets])
+
+
+def contour_levels(values, spacing: str = "log", count=LEVELS) -> np.ndarray:
+    """``count`` levels from the lowest to the highest finite value: :func:`log_levels`, or
+    evenly spaced for ``spacing`` "linear"."""
+    if spacing == "log":
+        return log_levels(values, count)
+    finite = values[np.isfinite(values)]
+    low, high = float(finite.min()), float(finite.max())
+    return np.linspace(low, max(high, low + 1e-12), count)
 
 
 # --- the panel -------------------------------------------------------------------------------
@@ -225,6 +241,7 @@ class LossSurfacePanel(Panel):
             (self.loss_points[name],) = self.ax_loss.plot([], [], "o", color=colour, ms=6)
         (self.start_marker,) = self.ax_contour.plot([], [], "*", color="white", mec=NEUTRAL,
                                                     ms=14, zorder=6, label="start")
+        self.exit_notes = ExitNotes(self.ax_contour, len(OPTIMIZERS) + 1, NEUTRAL)
         (self.minimum_marker,) = self.ax_contour.plot([], [], "+", color=HIGHLIGHT, ms=12, mew=2,
                                                       zorder=6, label="minimum")
         (self.diverged_markers,) = self.ax_loss.plot([], [], "x", color=HIGHLIGHT, ms=9, mew=2)
@@ -293,7 +310,7 @@ class LossSurfacePanel(Panel):
             landscape = self._toy_landscape(state)
             start = (state["start_x"], state["start_y"])
             runs = toy_runs(landscape.surface, start, optimizers, state["lr"], state["steps"])
-            line = toy_line(landscape.surface, runs[0])
+            line = toy_line(landscape.surface, line_run(runs))
             note = ""
         else:
             resolution, span = state["resolution"], state["span"]
@@ -338,6 +355,7 @@ class LossSurfacePanel(Panel):
         if data.landscape is not self._drawn_landscape:
             self._draw_landscape(data.landscape, view)
         self._draw_runs(data)
+        self._note_exits(data)
         self._draw_loss_curves(data)
         self._draw_line(data.line)
         self.set_caption(self._caption(data))
@@ -361,7 +379,8 @@ class LossSurfacePanel(Panel):
             self.ax_line.set_position((0.58, 0.12, 0.40, 0.30))
 
     def _draw_landscape(self, landscape: Landscape, view: str) -> None:
-        levels = log_levels(landscape.values)
+        spacing = MODES[self.state["mode"]].levels
+        levels = contour_levels(landscape.values, spacing)
         cmap = colormaps[SEQUENTIAL_CMAP]
         norm = BoundaryNorm(levels, cmap.N)
         values = np.clip(landscape.values, levels[0], levels[-1])
@@ -371,7 +390,10 @@ class LossSurfacePanel(Panel):
                                                  levels=levels, cmap=cmap, norm=norm)
         self.colorbar_ax.clear()
         colorbar = self.figure.colorbar(self._contour, cax=self.colorbar_ax)
-        colorbar.locator = ticker.FixedLocator(levels[::5])
+        if spacing == "log":
+            colorbar.locator = ticker.FixedLocator(levels[::5])
+        else:
+            colorbar.locator = nice_locator()
         colorbar.formatter = ticker.FormatStrFormatter("%.3g")
         colorbar.update_ticks()
         colorbar.ax.tick_params(labelsize=7)
@@ -420,9 +442,23 @@ class LossSurfacePanel(Panel):
         self.start_marker.set_data([start[0]], [start[1]])
         names = tuple(run.optimizer for run in data.runs)
         if names != self._legend_names:  # a legend is rebuilt only when the runs change
-            self.ax_contour.legend(handles=[self.path_lines[name] for name in names],
-                                   loc="lower right", fontsize=8, framealpha=0.85)
+            self.contour_legend = self.ax_contour.legend(
+                handles=[self.path_lines[name] for name in names], loc="lower right",
+                fontsize=8, framealpha=0.85)
             self._legend_names = names
+
+    def _note_exits(self, data: SurfaceData) -> None:
+        """Say where a run leaves the contour axes (its line is clipped there) or that the start
+        lies off them."""
+        paths = {}
+        for run in data.runs:
+            _, index = current_point(run, data.step)
+            paths[run.optimizer] = run.path[: index + 2]  # up to the first point not shown
+        xlim, ylim = self.ax_contour.get_xlim(), self.ax_contour.get_ylim()
+        self.exit_notes.show(exits(paths, data.runs[0].path[0], xlim, ylim))
+        shown = [*self.path_lines.values(), *self.path_points.values(), self.start_marker,
+                 self.minimum_marker]
+        emptiest_corner(self.contour_legend, shown, self.exit_notes.texts)
 
     def _inside_box(self, run: Run, index: int):
         """The run's first ``index + 1`` points as x, y, loss, NaN where they leave the 3-D box."""
