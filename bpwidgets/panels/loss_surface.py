@@ -109,6 +109,7 @@ VIEWS = ("contour", "3d", "both")
 OPTIMIZER_COLOURS = dict(zip(OPTIMIZERS, LINE_CYCLE, strict=False))
 LEVELS = 16  # filled contour bands, log-spaced in (loss − min loss)
 MAX_STEPS = 300
+LABEL_PAD_3D = 0  # points between a 3-D axis's tick labels and its (short) label
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,11 @@ def log_levels(values, count=LEVELS) -> np.ndarray:
     span = max(high - low, 1e-12)
     offsets = np.geomspace(span * 1e-3, span, count - 1)
     return np.concatenate([[low], low + offsets])
+
+
+def short_name(label: str) -> str:
+    """An axis name without its parenthesised explanation: "PC1 (55% of the run)" → "PC1"."""
+    return label.split("(")[0].strip() or label
 
 
 def contour_levels(values, spacing: str = "log", count=LEVELS) -> np.ndarray:
@@ -257,8 +263,10 @@ class LossSurfacePanel(Panel):
             lean_axes(ax, nice_locator(), nice_locator())
         self.ax_3d.set_zlabel("loss", labelpad=0)
         self.ax_3d.tick_params(labelsize=7, pad=0)
-        for axis in (self.ax_3d.xaxis, self.ax_3d.yaxis, self.ax_3d.zaxis):
-            axis.set_major_locator(ticker.MaxNLocator(4))
+        # x ends and y starts at the front corner (azimuth −60°): one tick there, not two
+        self.ax_3d.xaxis.set_major_locator(ticker.MaxNLocator(4, prune="upper"))
+        self.ax_3d.yaxis.set_major_locator(ticker.MaxNLocator(4, prune="lower"))
+        self.ax_3d.zaxis.set_major_locator(ticker.MaxNLocator(4))
         self.ax_3d.view_init(elev=35, azim=-60)
         self.ax_3d.computed_zorder = False  # keep the runs (zorder 3) in front of the surface
 
@@ -365,6 +373,7 @@ class LossSurfacePanel(Panel):
         self.ax_contour.set_visible(view != "3d")
         self.colorbar_ax.set_visible(view != "3d")
         self.ax_3d.set_visible(view != "contour")
+        self.ax_3d.title.set_visible(view == "3d")
         if both:
             self.ax_contour.set_position((0.065, 0.12, 0.235, 0.76))
             self.colorbar_ax.set_position((0.305, 0.12, 0.01, 0.76))
@@ -421,8 +430,15 @@ class LossSurfacePanel(Panel):
         self.ax_3d.set_xlim(landscape.xs[0], landscape.xs[-1])
         self.ax_3d.set_ylim(landscape.ys[0], landscape.ys[-1])
         self.ax_3d.set_zlim(values.min(), values.max())
-        self.ax_3d.set_xlabel(landscape.xlabel, labelpad=-6)
-        self.ax_3d.set_ylabel(landscape.ylabel, labelpad=-6)
+        # 3-D labels turn along their axes: short names stay clear of the tick labels, the
+        # full ones go into the 3-D title (shown when the contour's labels are not)
+        names = (short_name(landscape.xlabel), short_name(landscape.ylabel))
+        self.ax_3d.set_xlabel(names[0], labelpad=LABEL_PAD_3D)
+        self.ax_3d.set_ylabel(names[1], labelpad=LABEL_PAD_3D)
+        title = landscape.title
+        if names != (landscape.xlabel, landscape.ylabel):
+            title += f"\n{landscape.xlabel}  ×  {landscape.ylabel}"
+        self.ax_3d.set_title(title, fontsize=9)
         self._zrange = (values.min(), values.max())
 
     def _draw_runs(self, data: SurfaceData) -> None:

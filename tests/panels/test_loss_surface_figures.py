@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from matplotlib.text import Text
 
-from bpwidgets.panels.loss_surface import LossSurfacePanel
+from bpwidgets.panels.loss_surface import MODES, LossSurfacePanel
 from bpwidgets.panels.path_exits import inside
 
 ALL = ("sgd", "momentum", "nesterov", "adam")
@@ -123,3 +124,40 @@ def test_the_straight_line_goes_through_a_run_that_moved():
     assert panel.ax_line.get_xlabel().endswith(f"end of the {moved} run)")
     values = panel.line_curve.get_ydata()
     assert np.ptp(values) > 0
+
+
+def drawn_text_boxes(figure) -> dict:
+    """Every text drawn in a fresh draw of ``figure`` with its box in display pixels, taken as
+    it is drawn (a 3-D axis moves its tick labels during the draw)."""
+    boxes = {}
+    original = Text.draw
+
+    def record(text, renderer):
+        original(text, renderer)
+        if text.get_visible() and text.get_text():
+            boxes[text] = text.get_window_extent(renderer)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Text, "draw", record)
+        figure.canvas.draw()
+    return boxes
+
+
+@pytest.mark.parametrize("view", ["3d", "both"])
+@pytest.mark.parametrize("mode", sorted(MODES))
+def test_3d_axis_labels_are_clear_of_tick_labels(mode, view):
+    panel = rendered(mode=mode, view=view)
+    boxes = drawn_text_boxes(panel.figure)
+    axes3d = (panel.ax_3d.xaxis, panel.ax_3d.yaxis, panel.ax_3d.zaxis)
+    ticks = [boxes[tick.label1] for axis in axes3d for tick in axis.majorTicks
+             if tick.label1 in boxes]
+    assert len(ticks) >= 6
+    for axis in axes3d:
+        label = boxes[axis.label]
+        assert panel.figure.bbox.contains(*label.p0) and panel.figure.bbox.contains(*label.p1)
+        assert not any(label.overlaps(tick) for tick in ticks), axis.label.get_text()
+    for index, tick in enumerate(ticks):  # the front corner shows one tick label, not two
+        assert not any(tick.overlaps(other) for other in ticks[index + 1:])
+    right = [box for text, box in boxes.items() if text.axes in (panel.ax_loss, panel.ax_line)]
+    for axis in axes3d:
+        assert not any(boxes[axis.label].overlaps(box) for box in right)
