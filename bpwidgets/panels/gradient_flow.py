@@ -20,7 +20,7 @@ import textwrap
 import ipywidgets as widgets
 import numpy as np
 from matplotlib import colormaps, ticker
-from matplotlib.transforms import blended_transform_factory
+from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
 from bpwidgets.core.activations import ACTIVATIONS
 from bpwidgets.core.caching import MB, remembered
@@ -29,6 +29,7 @@ from bpwidgets.core.init import INITS
 from bpwidgets.panels import background
 from bpwidgets.panels.axes_style import lean_axes
 from bpwidgets.panels.base import LABEL_STYLE, LOG_SLIDER_OPTIONS, SLIDER_OPTIONS, Panel
+from bpwidgets.panels.legend_place import note_to_emptiest_corner
 from bpwidgets.panels.palette import HIGHLIGHT, NEUTRAL, OKABE_ITO, SEQUENTIAL_CMAP
 
 MAX_CURVES = 6  # density curves per histogram view: readable at depth 50
@@ -36,6 +37,7 @@ INIT_CHOICES = (*INITS, "normal")  # "normal" draws N(0, std²) with the "std" c
 DELTA_COLOUR = OKABE_ITO["blue"]
 WEIGHT_GRAD_COLOUR = OKABE_ITO["orange"]
 SATURATION_COLOUR = OKABE_ITO["reddish_purple"]
+RULE_DROP = 0.47  # inches below the saturation axes: the rule's line, under the x label
 
 
 @remembered(maxsize=32, max_bytes=64 * MB)
@@ -189,9 +191,8 @@ class GradientFlowPanel(Panel):
                                      bbox={"fc": "white", "ec": HIGHLIGHT, "alpha": 0.9})
         ax.set_xlabel("layer  (1 = first hidden → L = output)")
         ax.set_ylabel("gradient norm (log)")
-        self.offscale_note = ax.text(0, 0, "", ha="left", fontsize=8, color=NEUTRAL,
-                                     transform=blended_transform_factory(ax.transData,
-                                                                         ax.transAxes))
+        self.offscale_note = ax.text(0, 0, "", fontsize=8, color=NEUTRAL,
+                                     transform=ax.transAxes)
         self.norms_legend = ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.0),
                                       ncols=3, frameon=False, columnspacing=1.0,
                                       handlelength=1.8, borderaxespad=0.2)
@@ -204,7 +205,8 @@ class GradientFlowPanel(Panel):
         ax.yaxis.set_major_formatter(ticker.PercentFormatter(1.0, decimals=0))
         ax.set_title("Saturated units per layer", fontsize=10, y=1.0)  # y: no auto-placing
         ax.set_xlabel("layer")
-        self.saturation_note = ax.text(0.03, 0.96, "", transform=ax.transAxes, ha="left",
+        below_label = ax.transAxes + ScaledTranslation(0, -RULE_DROP, ax.figure.dpi_scale_trans)
+        self.saturation_note = ax.text(0.5, 0, "", transform=below_label, ha="center",
                                        va="top", fontsize=8, color=NEUTRAL)
         self.saturation_empty = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center",
                                         va="center", fontsize=9, color=NEUTRAL)
@@ -257,7 +259,7 @@ class GradientFlowPanel(Panel):
         edges = np.append(layers - 0.5, layers[-1] + 0.5)
         self.saturation_bars.set_data(np.nan_to_num(flow.saturation), edges)
         self.ax_saturation.set_xlim(edges[0], edges[-1])
-        rule = "\n".join(textwrap.wrap(f"saturated: {flow.saturation_rule}", 40))
+        rule = "\n".join(textwrap.wrap(f"saturated: {flow.saturation_rule}", 80))
         none = not np.nanmax(np.nan_to_num(flow.saturation)) > 0
         self.saturation_note.set_text("" if none else rule)
         self.saturation_empty.set_text(
@@ -307,11 +309,11 @@ class GradientFlowPanel(Panel):
             self.offscale_note.set_text("")
             return
         worst = np.nanargmax(predicted) if above.any() else np.nanargmin(predicted)
-        arrow, y, va = ("↑", 0.97, "top") if above.any() else ("↓", 0.03, "bottom")
-        self.offscale_note.set_position((layers[worst] + 0.3, y))
-        self.offscale_note.set_verticalalignment(va)
+        arrow = "↑" if above.any() else "↓"
         self.offscale_note.set_text(f"{arrow} prediction off the scale: "
                                     f"{predicted[worst]:.1e} at layer {layers[worst]}")
+        curves = (self.delta_line, self.weight_line, self.predicted_line, self.corrected_line)
+        note_to_emptiest_corner(self.offscale_note, curves, (self.overflow_text,))
 
     @staticmethod
     def _draw_densities(ax, curves, histograms, chosen, depth) -> None:

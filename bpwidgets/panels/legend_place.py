@@ -1,4 +1,4 @@
-"""Put a legend in the corner of its axes where it covers the least data.
+"""Put a legend (or a note) in the corner of its axes where it covers the least data.
 
 Matplotlib's ``loc="best"`` does this among nine places at every draw, but which artists it
 weighs differs between versions (texts and markers are not all counted); here the caller names
@@ -14,6 +14,10 @@ from matplotlib.path import Path
 CORNERS = ("upper right", "upper left", "lower left", "lower right")
 MARGIN = 4.0  # pixels around the legend that count as covered (a marker's radius)
 TEXT_WEIGHT = 1000  # covering a note is worse than covering any number of points
+NOTE_CORNERS = {"upper right": (0.98, 0.97, "right", "top"),
+                "upper left": (0.02, 0.97, "left", "top"),
+                "lower left": (0.02, 0.03, "left", "bottom"),
+                "lower right": (0.98, 0.03, "right", "bottom")}
 
 
 def covered(box, lines, texts, renderer) -> int:
@@ -37,14 +41,28 @@ def covered(box, lines, texts, renderer) -> int:
     return count
 
 
+def _least_covered(corners, place, artist, lines, texts) -> str:
+    """Try ``place(corner)`` for each corner, keep the one where ``artist`` covers least."""
+    renderer = artist.figure.canvas.get_renderer()
+    costs = []
+    for corner in corners:
+        place(corner)
+        costs.append(covered(artist.get_window_extent(renderer), lines, texts, renderer))
+    best = corners[int(np.argmin(costs))]
+    place(best)
+    return best
+
+
 def emptiest_corner(legend, lines, texts=()) -> str:
     """Move ``legend`` to the corner of its axes covering the least of ``lines`` and ``texts``
     (the first of :data:`CORNERS` on a tie) and return that corner's name."""
-    renderer = legend.figure.canvas.get_renderer()
-    costs = []
-    for corner in CORNERS:
-        legend.set_loc(corner)
-        costs.append(covered(legend.get_window_extent(renderer), lines, texts, renderer))
-    best = CORNERS[int(np.argmin(costs))]
-    legend.set_loc(best)
-    return best
+    return _least_covered(CORNERS, legend.set_loc, legend, lines, texts)
+
+
+def note_to_emptiest_corner(note, lines, texts=()) -> str:
+    """Move the text ``note`` (in its axes' coordinates) to the inside corner covering the
+    least of ``lines`` and ``texts`` and return that corner's name."""
+    def place(corner):
+        x, y, ha, va = NOTE_CORNERS[corner]
+        note.set(position=(x, y), ha=ha, va=va)
+    return _least_covered(CORNERS, place, note, lines, texts)

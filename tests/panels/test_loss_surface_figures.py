@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from matplotlib.text import Text
 
 from bpwidgets.panels.loss_surface import MODES, LossSurfacePanel
 from bpwidgets.panels.path_exits import inside
+from tests.panels.figure_boxes import display_points, drawn_text_boxes, extent
 
 ALL = ("sgd", "momentum", "nesterov", "adam")
 EXTREME = {  # lr at its maximum, the longest runs, starts in the corners
@@ -32,16 +32,6 @@ def rendered(**state) -> LossSurfacePanel:
     panel.render_png()
     assert panel.error == ""
     return panel
-
-
-def display_points(line) -> np.ndarray:
-    """A line's finite points in display pixels."""
-    points = line.get_transform().transform(np.asarray(line.get_xydata(), float))
-    return points[np.isfinite(points).all(axis=1)]
-
-
-def extent(artist):
-    return artist.get_window_extent(artist.figure.canvas.get_renderer())
 
 
 def shown_notes(panel):
@@ -124,23 +114,6 @@ def test_the_straight_line_goes_through_a_run_that_moved():
     assert panel.ax_line.get_xlabel().endswith(f"end of the {moved} run)")
     values = panel.line_curve.get_ydata()
     assert np.ptp(values) > 0
-
-
-def drawn_text_boxes(figure) -> dict:
-    """Every text drawn in a fresh draw of ``figure`` with its box in display pixels, taken as
-    it is drawn (a 3-D axis moves its tick labels during the draw)."""
-    boxes = {}
-    original = Text.draw
-
-    def record(text, renderer):
-        original(text, renderer)
-        if text.get_visible() and text.get_text():
-            boxes[text] = text.get_window_extent(renderer)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(Text, "draw", record)
-        figure.canvas.draw()
-    return boxes
 
 
 @pytest.mark.parametrize("view", ["3d", "both"])

@@ -1,0 +1,62 @@
+"""Legends and notes never cover data: outside the axes or in the emptiest corner, at extreme
+states of the gradient-flow and playground panels."""
+
+from __future__ import annotations
+
+import pytest
+
+from bpwidgets.panels.gradient_flow import GradientFlowPanel
+from bpwidgets.panels.playground import PlaygroundPanel
+from tests.panels.figure_boxes import drawn_text_boxes, extent, points_inside
+
+FLOWS = {
+    "tanh saturated": {"depth": 20, "init": "normal", "std": 3.16},
+    "relu deep": {"depth": 50, "activation": "relu", "init": "he"},
+    "default": {},
+}
+
+
+def flow_panel(state) -> GradientFlowPanel:
+    panel = GradientFlowPanel(**state)
+    panel.render_png()
+    assert panel.error == ""
+    return panel
+
+
+@pytest.mark.parametrize("name", sorted(FLOWS))
+def test_the_off_scale_note_covers_no_norm_curve(name):
+    panel = flow_panel(FLOWS[name])
+    note = panel.offscale_note
+    if name != "default":  # the linear-regime prediction leaves these axes
+        assert note.get_text().startswith(("↑ prediction off the scale", "↓ prediction"))
+    if note.get_text():
+        box = extent(note)
+        for line in (panel.delta_line, panel.weight_line, panel.corrected_line):
+            assert points_inside(box, line, margin=3) == 0, line.get_label()
+
+
+@pytest.mark.parametrize("name", sorted(FLOWS))
+def test_the_saturation_rule_and_the_layer_legend_lie_outside_every_axes(name):
+    panel = flow_panel(FLOWS[name])
+    boxes = drawn_text_boxes(panel.figure)
+    axes = [extent(ax) for ax in panel.figure.axes]
+    legend = extent(panel.layer_legend)
+    assert not any(legend.overlaps(box) for box in axes)
+    rule = panel.saturation_note
+    if rule.get_text():
+        assert not any(boxes[rule].overlaps(box) for box in axes)
+        others = [box for text, box in boxes.items() if text is not rule]
+        assert not any(boxes[rule].overlaps(box) for box in others)
+
+
+def test_the_playground_loss_legend_sits_beside_the_x_label_not_on_the_curves():
+    panel = PlaygroundPanel(lr=3.0)  # at the largest lr the loss jumps over the whole axes
+    panel.step(40)
+    panel.render_png()
+    boxes = drawn_text_boxes(panel.figure)
+    legend = extent(panel.loss_legend)
+    assert not legend.overlaps(extent(panel.ax_loss))
+    legend_texts = set(panel.loss_legend.get_texts())
+    others = [box for text, box in boxes.items() if text not in legend_texts]
+    assert not any(legend.overlaps(box) for box in others)
+    assert min(text.get_fontsize() for text in legend_texts) >= 8
