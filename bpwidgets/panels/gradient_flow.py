@@ -37,6 +37,9 @@ INIT_CHOICES = (*INITS, "normal")  # "normal" draws N(0, std²) with the "std" c
 DELTA_COLOUR = OKABE_ITO["blue"]
 WEIGHT_GRAD_COLOUR = OKABE_ITO["orange"]
 SATURATION_COLOUR = OKABE_ITO["reddish_purple"]
+GRID_TOP = 0.85  # figure fraction: the plots' top under a verdict of up to two lines
+VERDICT_WIDTH = 120  # characters per verdict line
+VERDICT_LINE = 0.03  # figure fraction a further verdict line takes from the plots
 RULE_DROP = 0.47  # inches below the saturation axes: the rule's line, under the x label
 
 
@@ -154,8 +157,9 @@ class GradientFlowPanel(Panel):
     # --- figure ----------------------------------------------------------------------------
     def setup_figure(self, figure):
         """Four axes: norms, saturation, activation densities, gradient densities; a verdict."""
-        grid = figure.add_gridspec(2, 2, left=0.08, right=0.87, top=0.85, bottom=0.09,
+        grid = figure.add_gridspec(2, 2, left=0.08, right=0.87, top=GRID_TOP, bottom=0.09,
                                    hspace=0.5, wspace=0.2, width_ratios=[1.45, 1])
+        self._grid = grid
         self.ax_norms = figure.add_subplot(grid[0, 0])
         self.ax_saturation = figure.add_subplot(grid[0, 1])
         self.ax_activations = figure.add_subplot(grid[1, 0])
@@ -273,9 +277,19 @@ class GradientFlowPanel(Panel):
         self._draw_densities(self.ax_gradients, self.gradient_curves,
                              flow.deltas.histograms, chosen, depth)
         self._draw_layer_legend(chosen)
-        self.verdict.set_text("\n".join(textwrap.wrap(_sentence(flow.message), 120)))
+        self._show_verdict(flow)
         self.verdict.set_color(NEUTRAL if flow.verdict == "healthy" else HIGHLIGHT)
         self.set_caption(_caption(flow))
+
+    def _show_verdict(self, flow) -> None:
+        """The verdict above the plots; a long one (a diverged run) moves the plots down."""
+        lines = textwrap.wrap(_sentence(flow.message), VERDICT_WIDTH)
+        self.verdict.set_text("\n".join(lines))
+        top = GRID_TOP - VERDICT_LINE * max(0, len(lines) - 2)
+        if self._grid.top != top:
+            self._grid.update(top=top)  # moves only pyplot's axes: move ours
+            for ax in (self.ax_norms, self.ax_saturation, self.ax_activations, self.ax_gradients):
+                ax.set_position(ax.get_subplotspec().get_position(self.figure))
 
     def _draw_norms(self, flow, layers) -> None:
         delta = finite_or_nan(flow.deltas.norm)

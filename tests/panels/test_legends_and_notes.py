@@ -60,3 +60,20 @@ def test_the_playground_loss_legend_sits_beside_the_x_label_not_on_the_curves():
     others = [box for text, box in boxes.items() if text not in legend_texts]
     assert not any(legend.overlaps(box) for box in others)
     assert min(text.get_fontsize() for text in legend_texts) >= 8
+
+
+@pytest.mark.parametrize("state", [
+    {"depth": 10, "init": "normal", "std": 1.78, "steps": 20, "lr": 0.1},  # diverges: 4 lines
+    {},
+])
+def test_the_verdict_covers_no_legend_title_or_axes(state):
+    panel = flow_panel(state)
+    boxes = drawn_text_boxes(panel.figure)
+    verdict = boxes[panel.verdict]
+    assert not verdict.overlaps(extent(panel.norms_legend))
+    assert not any(verdict.overlaps(extent(ax)) for ax in panel.figure.axes)
+    others = [box for text, box in boxes.items() if text is not panel.verdict]
+    assert not any(verdict.overlaps(box) for box in others)
+    if state:
+        assert panel.verdict.get_text().startswith("Training diverged")
+        assert panel.verdict.get_text().count("\n") >= 3
