@@ -2,7 +2,7 @@
 
 A diverging optimiser run is clipped to the axes (it must not stretch them); these notes say
 where it went: "sgd leaves at step 5 →" on the edge it crosses, "start (3, 3) is off the plot ↗"
-at the edge nearest an unseen start. Runs that leave at the same place share one note.
+at the edge nearest an unseen start. Runs that leave near each other share one note.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import numpy as np
 
 ARROWS = {(1, 0): "→", (1, 1): "↗", (0, 1): "↑", (-1, 1): "↖",
           (-1, 0): "←", (-1, -1): "↙", (0, -1): "↓", (1, -1): "↘"}
-MERGE_DISTANCE = 0.08  # notes closer than this share of the box size are merged
+MERGE_DISTANCE = 0.35  # exits closer than this share of the box size share a note (a note is
+# about a third of the box wide)
 INSET = 4.0  # points between a note and the box edge it stands on
 
 
@@ -84,25 +85,24 @@ def off_plot(point, xlim, ylim) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def exits(paths: dict, start, xlim, ylim) -> list[Exit]:
-    """The notes for named ``paths`` (arrays of points) in the box, runs leaving together merged,
-    and one for a ``start`` that lies off the box."""
-    found = []  # [names, step, point, direction]
+    """The notes for named ``paths`` (arrays of points) in the box — runs leaving near each
+    other share one — and one for a ``start`` that lies off the box."""
+    groups = []  # [names, steps, point, direction]
     scale = np.array([xlim[1] - xlim[0], ylim[1] - ylim[0]])
     for name, path in paths.items():
         leaving = path_exit(path, xlim, ylim)
         if leaving is None:
             continue
         step, point, direction = leaving
-        for entry in found:
-            if entry[1] == step and np.all(np.abs(entry[2] - point) < MERGE_DISTANCE * scale):
-                entry[0].append(name)
+        for group in groups:
+            if np.all(np.abs(group[2] - point) < MERGE_DISTANCE * scale):
+                group[0].append(name)
+                group[1].append(step)
                 break
         else:
-            found.append([[name], step, point, direction])
-    notes = [Exit(tuple(point), tuple(direction),
-                  f"{', '.join(names)} {'leaves' if len(names) == 1 else 'leave'} at step {step} "
-                  f"{arrow(*direction)}")
-             for names, step, point, direction in found]
+            groups.append([[name], [step], point, direction])
+    notes = [Exit(tuple(point), tuple(direction), _leaving_text(names, steps, direction))
+             for names, steps, point, direction in groups]
     away = off_plot(start, xlim, ylim)
     if away is not None:
         nearest, direction = away
@@ -110,6 +110,15 @@ def exits(paths: dict, start, xlim, ylim) -> list[Exit]:
                           f"start ({start[0]:.3g}, {start[1]:.3g}) is off the plot "
                           f"{arrow(*direction)}"))
     return notes
+
+
+def _leaving_text(names, steps, direction) -> str:
+    """"sgd leaves at step 5 ↓"; "sgd, adam" over "leave at steps 2–3 ↓"."""
+    low, high = min(steps), max(steps)
+    when = f"step {low}" if low == high else f"steps {low}–{high}"
+    if len(names) == 1:
+        return f"{names[0]} leaves at {when} {arrow(*direction)}"
+    return f"{', '.join(names)}\nleave at {when} {arrow(*direction)}"  # narrow axes: two lines
 
 
 def alignment(point, xlim, ylim) -> tuple[str, str, tuple[float, float]]:

@@ -90,7 +90,7 @@ def test_runs_leaving_together_share_one_note_and_an_unseen_start_is_noted():
     steps = {int(np.argmin(inside(run.path, xlim, ylim))) for run in panel.compute().runs}
     assert len(steps) == 1  # at lr 10 every optimiser jumps off the plot at the same step
     texts = [note.get_text() for note in shown_notes(panel)]
-    assert len(texts) == 1 and texts[0].startswith(f"{', '.join(ALL)} leave at step {steps.pop()} ")
+    assert len(texts) == 1 and texts[0].startswith(f"{', '.join(ALL)}\nleave at step {steps.pop()} ")
 
 
 @pytest.mark.parametrize("name", sorted(EXTREME))
@@ -134,3 +134,13 @@ def test_3d_axis_labels_are_clear_of_tick_labels(mode, view):
     right = [box for text, box in boxes.items() if text.axes in (panel.ax_loss, panel.ax_line)]
     for axis in axes3d:
         assert not any(boxes[axis.label].overlaps(box) for box in right)
+
+
+@pytest.mark.parametrize("name", sorted(EXTREME))
+def test_exit_notes_stay_inside_the_axes_and_do_not_cover_each_other(name):
+    panel = rendered(**EXTREME[name])
+    boxes = [extent(note) for note in shown_notes(panel)]
+    ax_box = extent(panel.ax_contour)
+    assert all(ax_box.contains(*box.p0) and ax_box.contains(*box.p1) for box in boxes)
+    for index, box in enumerate(boxes):
+        assert not any(box.overlaps(other) for other in boxes[index + 1:])

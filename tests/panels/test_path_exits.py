@@ -48,10 +48,17 @@ def test_runs_leaving_together_share_a_note():
     elsewhere = np.array([[0.0, 0.0], [-5.0, 0.0]])
     notes = exits({"sgd": together, "momentum": together + [0.01, 0], "adam": elsewhere},
                   (0.0, 0.0), *BOX)
-    assert [note.text for note in notes] == ["sgd, momentum leave at step 2 ↑",
+    assert [note.text for note in notes] == ["sgd, momentum\nleave at step 2 ↑",
                                              "adam leaves at step 1 ←"]
 
 
 def test_notes_are_aligned_to_stay_inside_the_box():
     assert alignment((1.0, 0.0), *BOX)[:2] == ("right", "center")
     assert alignment((-1.0, 1.0), *BOX)[:2] == ("left", "top")
+
+
+def test_runs_leaving_near_each_other_at_different_steps_share_a_note():
+    early = np.array([[0.0, 0.0], [0.1, -5.0]])
+    late = np.array([[0.0, 0.0], [0.0, -0.5], [-0.3, -5.0]])
+    (note,) = exits({"adam": early, "sgd": late}, (0.0, 0.0), *BOX)
+    assert note.text == "adam, sgd\nleave at steps 1–2 ↓"
