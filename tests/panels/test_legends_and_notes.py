@@ -3,6 +3,7 @@ states of the gradient-flow and playground panels."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from bpwidgets.panels.gradient_flow import GradientFlowPanel
@@ -77,3 +78,24 @@ def test_the_verdict_covers_no_legend_title_or_axes(state):
     if state:
         assert panel.verdict.get_text().startswith("Training diverged")
         assert panel.verdict.get_text().count("\n") >= 3
+
+
+def test_the_norm_axis_follows_the_measured_curves_and_notes_the_prediction_beyond_it():
+    panel = flow_panel(FLOWS["relu deep"])
+    measured = np.concatenate([panel.delta_line.get_ydata(), panel.weight_line.get_ydata()])
+    predicted = np.asarray(panel.predicted_line.get_ydata(), float)
+    low, high = panel.ax_norms.get_ylim()
+    assert low <= np.nanmin(measured) and np.nanmax(measured) <= high <= 10 * np.nanmax(measured)
+    worst = int(np.nanargmax(predicted))
+    assert predicted[worst] > high  # the prediction does not stretch the axis …
+    assert panel.offscale_note.get_text() == (  # … a note says how far off it goes
+        f"↑ prediction off the scale: {predicted[worst]:.1e} at layer {worst + 1}")
+
+
+def test_an_empty_saturation_axis_says_why_in_its_middle():
+    panel = flow_panel({"depth": 20, "activation": "sigmoid"})
+    assert not np.any(panel.saturation_bars.get_data().values > 0)
+    empty = panel.saturation_empty
+    assert empty.get_text().startswith("No saturated units in any layer")
+    assert empty.get_position() == (0.5, 0.5) and empty.get_transform() == panel.ax_saturation.transAxes
+    assert panel.saturation_note.get_text() == ""
