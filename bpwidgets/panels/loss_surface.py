@@ -49,7 +49,7 @@ from bpwidgets.panels.axes_style import lean_axes, log_ticks, nice_locator
 from bpwidgets.panels.base import LABEL_STYLE, LOG_SLIDER_OPTIONS, SLIDER_OPTIONS, Panel
 from bpwidgets.panels.legend_place import emptiest_corner
 from bpwidgets.panels.palette import HIGHLIGHT, LINE_CYCLE, NEUTRAL, OKABE_ITO, SEQUENTIAL_CMAP
-from bpwidgets.panels.path_exits import ExitNotes, exits
+from bpwidgets.panels.path_exits import ExitNotes, exits, plain_notes
 
 TOY_CONTROLS = ("start_x", "start_y")
 
@@ -248,6 +248,8 @@ class LossSurfacePanel(Panel):
         (self.start_marker,) = self.ax_contour.plot([], [], "*", color="white", mec=NEUTRAL,
                                                     ms=14, zorder=6, label="start")
         self.exit_notes = ExitNotes(self.ax_contour, len(OPTIMIZERS) + 1, NEUTRAL)
+        self.note_3d = self.ax_3d.text2D(0.0, 0.0, "", transform=self.ax_3d.transAxes,
+                                         fontsize=8, color=NEUTRAL)
         (self.minimum_marker,) = self.ax_contour.plot([], [], "+", color=HIGHLIGHT, ms=12, mew=2,
                                                       zorder=6, label="minimum")
         (self.diverged_markers,) = self.ax_loss.plot([], [], "x", color=HIGHLIGHT, ms=9, mew=2)
@@ -465,13 +467,19 @@ class LossSurfacePanel(Panel):
 
     def _note_exits(self, data: SurfaceData) -> None:
         """Say where a run leaves the contour axes (its line is clipped there) or that the start
-        lies off them."""
+        lies off them; in the 3-D view alone, the same in one line under the 3-D box."""
         paths = {}
         for run in data.runs:
             _, index = current_point(run, data.step)
             paths[run.optimizer] = run.path[: index + 2]  # up to the first point not shown
         xlim, ylim = self.ax_contour.get_xlim(), self.ax_contour.get_ylim()
-        self.exit_notes.show(exits(paths, data.runs[0].path[0], xlim, ylim))
+        notes = exits(paths, data.runs[0].path[0], xlim, ylim)
+        if not self.ax_contour.get_visible():
+            self.exit_notes.show([])
+            self.note_3d.set_text(plain_notes(notes))
+            return
+        self.note_3d.set_text("")
+        self.exit_notes.show(notes)
         shown = [*self.path_lines.values(), *self.path_points.values(), self.start_marker,
                  self.minimum_marker]
         emptiest_corner(self.contour_legend, shown, self.exit_notes.texts)

@@ -121,6 +121,13 @@ def _leaving_text(names, steps, direction) -> str:
     return f"{', '.join(names)}\nleave at {when} {arrow(*direction)}"  # narrow axes: two lines
 
 
+def plain_notes(notes: list[Exit]) -> str:
+    """The notes as one line without their arrows (for a picture the arrows do not fit)."""
+    texts = [note.text.replace("\n", " ").rstrip(" " + "".join(ARROWS.values()))
+             for note in notes]
+    return "; ".join(texts)
+
+
 def alignment(point, xlim, ylim) -> tuple[str, str, tuple[float, float]]:
     """``(ha, va, offset in points)`` that keep a note at ``point`` inside the box, near it."""
     fx = (point[0] - xlim[0]) / (xlim[1] - xlim[0])

@@ -144,3 +144,12 @@ def test_exit_notes_stay_inside_the_axes_and_do_not_cover_each_other(name):
     assert all(ax_box.contains(*box.p0) and ax_box.contains(*box.p1) for box in boxes)
     for index, box in enumerate(boxes):
         assert not any(box.overlaps(other) for other in boxes[index + 1:])
+
+
+def test_the_3d_view_alone_says_in_words_where_runs_went():
+    panel = rendered(**{**EXTREME["saddle corner"], "view": "3d"})
+    assert not shown_notes(panel)
+    assert panel.note_3d.get_text() == "start (3, -3) is off the plot"
+    panel.controls["view"].value = "contour"
+    assert panel.note_3d.get_text() == ""
+    assert [note.get_text() for note in shown_notes(panel)] == ["start (3, -3) is off the plot ↘"]

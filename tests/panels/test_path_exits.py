@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bpwidgets.panels.path_exits import alignment, arrow, exits, off_plot, path_exit
+from bpwidgets.panels.path_exits import alignment, arrow, exits, off_plot, path_exit, plain_notes
 
 BOX = ((-1.0, 1.0), (-1.0, 1.0))
 
@@ -62,3 +62,9 @@ def test_runs_leaving_near_each_other_at_different_steps_share_a_note():
     late = np.array([[0.0, 0.0], [0.0, -0.5], [-0.3, -5.0]])
     (note,) = exits({"adam": early, "sgd": late}, (0.0, 0.0), *BOX)
     assert note.text == "adam, sgd\nleave at steps 1–2 ↓"
+
+
+def test_plain_notes_read_as_one_line_without_arrows():
+    together = np.array([[0.0, 0.0], [0.0, 0.9], [0.0, 5.0]])
+    notes = exits({"sgd": together, "adam": together}, (0.0, 0.0), *BOX)
+    assert plain_notes(notes) == "sgd, adam leave at step 2"
