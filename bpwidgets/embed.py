@@ -36,6 +36,8 @@ import ipywidgets as widgets
 from ipywidgets.embed import dependency_state, embed_data
 
 from bpwidgets import html_manager
+from bpwidgets.panels.described_image import DescribedImage
+from bpwidgets.panels.play_button import PlayBox
 
 DEFAULT_MAX_BYTES = 5_000_000
 DEFAULT_MAX_FRAMES = 3_000
@@ -55,10 +57,12 @@ class GridError(ValueError):
 
 @dataclass(frozen=True)
 class Frame:
-    """One precomputed view: the figure's PNG and the caption shown under it."""
+    """One precomputed view: the figure's PNG, the caption shown under it and the picture's
+    text alternative (the panel's ``describe()``)."""
 
     png: bytes
     caption_html: str
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,7 @@ def page_widget(panel, grid: dict[str, list], frames: list[Frame]) -> widgets.VB
     body = _nested_stacks(views, [len(v) for v in grid.values()], list(controls.values()))
     rows = [widgets.HBox(list(controls.values()), layout=widgets.Layout(flex_flow="row wrap"))]
     if "step" in controls and isinstance(panel.controls.get("play"), widgets.Play):
-        rows.insert(0, _play_for(controls["step"]))
+        rows.insert(0, PlayBox(_play_for(controls["step"])))
     return widgets.VBox([*rows, body])
 
 
@@ -404,7 +408,7 @@ def _render_one(panel, values: dict, before_frame=None) -> Frame:
     caption = panel.caption.value
     if panel.error:
         caption += panel.error_line.value
-    return Frame(png, caption)
+    return Frame(png, caption, panel.describe())
 
 
 def _start_index(grid: dict[str, list], state: dict) -> int:
@@ -427,30 +431,30 @@ def _print_progress(done: int, total: int) -> None:
 
 # --- the static widget tree ------------------------------------------------------------------
 
-def _shared_images(frames: list[Frame]) -> dict[bytes, widgets.Image]:
-    """One Image widget per distinct PNG, so repeated pictures are stored once in the page."""
-    images: dict[bytes, widgets.Image] = {}
+def _shared_images(frames: list[Frame]) -> dict[bytes, DescribedImage]:
+    """One Image widget per distinct PNG, so repeated pictures are stored once in the page;
+    its text alternative is the description of the first frame showing it."""
+    images: dict[bytes, DescribedImage] = {}
     for frame in frames:
         if frame.png not in images:
-            images[frame.png] = widgets.Image(value=frame.png, format="png",
-                                              layout=widgets.Layout(max_width="100%"))
+            images[frame.png] = DescribedImage(frame.text, value=frame.png, format="png",
+                                               layout=widgets.Layout(max_width="100%"))
     return images
 
 
 def _static_control(control: widgets.Widget, values: list) -> widgets.Widget:
     """A kernel-free stand-in for ``control`` whose ``index`` selects one of ``values``."""
     description = control.description or ""
-    style = {"description_width": "initial"}
+    # a tooltip always: without one ipywidgets 8.1 writes title="null" on the label
+    named = {"description": description, "tooltip": control.tooltip or description or None,
+             "style": {"description_width": "initial"}}
     labels = [_label(control, v) for v in values]
     start = values.index(control.value) if control.value in values else 0
     if isinstance(control, (widgets.Dropdown, widgets.RadioButtons, widgets.ToggleButtons)):
-        kind = type(control)
-        return kind(options=labels, index=start, description=description, style=style)
+        return type(control)(options=labels, index=start, **named)
     if isinstance(control, widgets.Checkbox):
-        return widgets.ToggleButtons(options=labels, index=start, description=description,
-                                     style=style)
-    return widgets.SelectionSlider(options=labels, index=start, description=description,
-                                   style=style, continuous_update=True,
+        return widgets.ToggleButtons(options=labels, index=start, **named)
+    return widgets.SelectionSlider(options=labels, index=start, **named, continuous_update=True,
                                    layout=widgets.Layout(width="420px"))
 
 

@@ -3,9 +3,10 @@
 ``AutogradComparePanel(Value)`` takes a student's micrograd-style class and shows one of the
 graphs of ``bpwidgets.grading.diagnose.CASES`` (the ``graph`` dropdown; it opens on the first
 graph that goes wrong): on top the values and gradients of ``bpwidgets.core.Value``, below
-the student's gradients (one above the other, so both fit the width of a notebook). The node ``diagnose_autograd`` reports is ringed in both;
-every other node whose gradient differs is drawn in the error colour. The caption is the
-diagnosis. Student code that raises or loops shows as a diagnosis, never as a broken panel.
+the student's gradients (one above the other, so both fit the width of a notebook). The node
+``diagnose_autograd`` reports is ringed in both; every other node whose gradient differs is
+drawn in the error colour and marked ✗ (never colour alone). The caption is the diagnosis.
+Student code that raises or loops shows as a diagnosis, never as a broken panel.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from bpwidgets.panels.graph_drawing import GraphDrawing, NodeStyle
 from bpwidgets.panels.palette import ERROR_TEXT, HIGHLIGHT, NEUTRAL
 
 TITLE_HEIGHT = 0.45  # inches above each drawing for its title
+WRONG_MARK = " ✗"  # after a student's gradient that differs from the core's
 
 
 class AutogradComparePanel(Panel):
@@ -126,14 +128,16 @@ class AutogradComparePanel(Panel):
 
 
 def _student_style(node, k, student: tuple, diagnosis) -> NodeStyle:
-    """The student's side of one node: its gradient, in the error colour when it differs."""
+    """The student's side of one node: its gradient, marked ✗ in the error colour when it
+    differs."""
     if k is None or k >= len(student) or student[k] is None:
         return NodeStyle("value –\ngrad ?" if k is not None else "(a constant)\ngrad –")
     value = diagnosis.got if diagnosis.bug == "forward_value" and diagnosis.name == node.name \
         else node.data
     got = student[k]
     wrong = not math.isclose(got, node.grad, rel_tol=1e-5, abs_tol=1e-8)
-    return NodeStyle(f"value {_fmt(value)}\ngrad {_fmt(got)}",
+    # a wrong gradient is told by a mark as well as by colour
+    return NodeStyle(f"value {_fmt(value)}\ngrad {_fmt(got)}{WRONG_MARK if wrong else ''}",
                      text_colour=ERROR_TEXT if wrong else "black")
 
 

@@ -1,8 +1,9 @@
 """The panel framework: controls + a persistent figure + a caption + an error line.
 
-A panel is an ``ipywidgets.VBox`` holding, top to bottom: rows of controls, an ``Image``
-showing the figure as PNG, a one-line caption, an error line, and a folded text description
-of the figure (an HTML ``<details>`` element, which screen readers read as text).
+A panel is an ``ipywidgets.VBox`` (CSS class ``bpwidgets-panel``) holding, top to bottom: rows
+of controls, an ``Image`` showing the figure as PNG whose text alternative is the panel's
+``describe()`` (:class:`~bpwidgets.panels.described_image.DescribedImage`), a one-line caption,
+an error line, and a folded text description of the figure (an HTML ``<details>`` element).
 
 The figure is one ``matplotlib.figure.Figure`` on an Agg canvas (never pyplot), so the panel
 looks the same in JupyterLab, Notebook 7, VS Code, Colab, Voila and static HTML, whatever the
@@ -77,6 +78,10 @@ What the base class does for you
   readable. Resize the figure in ``draw`` with ``self.figure.set_size_inches`` if the content
   needs it (the chain-rule panel does when the graph changes).
 - Override ``arrange_controls()`` to lay the controls out in several rows.
+- Every ``Play`` in those rows is shown behind a named play/pause button
+  (:class:`~bpwidgets.panels.play_button.PlayBox`; ``show_control`` shows or hides the pair);
+  every described widget without a tooltip gets its description as one (ipywidgets would
+  write ``title="null"``).
 
 Hooks for static export and docs
 --------------------------------
@@ -110,7 +115,9 @@ import PIL.Image
 from matplotlib.figure import Figure
 
 from bpwidgets.panels import background
+from bpwidgets.panels.described_image import DescribedImage
 from bpwidgets.panels.palette import ERROR_TEXT
+from bpwidgets.panels.play_button import name_plays
 from bpwidgets.panels.text_sprites import SpriteCanvasAgg
 
 # Give every control label room, so descriptions are not clipped to the default 90 px.
@@ -121,6 +128,9 @@ LABEL_STYLE = {"description_width": "initial"}
 SLIDER_OPTIONS = {"style": LABEL_STYLE, "continuous_update": False, "layout": {"width": "340px"}}
 # The same for FloatLogSlider, with a base-10 scale and a compact readout.
 LOG_SLIDER_OPTIONS = {"base": 10, **SLIDER_OPTIONS, "readout_format": ".3g"}
+
+# The CSS class of every panel's root element: pages and tests find a panel's DOM by it.
+PANEL_CLASS = "bpwidgets-panel"
 
 # Largest IntSlider range the default export grid enumerates value by value.
 MAX_GRID_STEPS = 60
@@ -153,11 +163,12 @@ class Panel(widgets.VBox):
         self._error = ""
         self._png = b""
         self._hidden: set[str] = set()  # controls hidden by the caller: show_control keeps them so
+        self._play_boxes: dict = {}  # id of a Play → its box (play_button.py)
         self._changed: list[str] = []  # names of controls changed since the last update, in order
 
         self.figure = Figure(figsize=self.figsize, dpi=self.dpi)
         SpriteCanvasAgg(self.figure)  # an Agg canvas that renders each text line once
-        self.image = widgets.Image(format="png", layout=widgets.Layout(
+        self.image = DescribedImage(format="png", layout=widgets.Layout(
             max_width="100%" if self.fit_width else "none"))
         self.figure_box = widgets.Box([self.image], layout=widgets.Layout(overflow="auto"))
         self.caption = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
@@ -176,6 +187,9 @@ class Panel(widgets.VBox):
             self.add_control(name, widget)
 
         super().__init__(children=self._children())
+        for widget in _descendants(self):  # the caption, error and description lines too
+            _give_tooltip(widget)
+        self.add_class(PANEL_CLASS)
         self._render(strict=True)
 
     # --- what subclasses implement ---------------------------------------------------------
@@ -236,6 +250,7 @@ class Panel(widgets.VBox):
     def add_control(self, name: str, widget: widgets.Widget) -> None:
         """Register a control created after construction (the caller places it in a row)."""
         self.controls[name] = widget
+        _give_tooltip(widget)
         if _is_state_widget(widget):
             widget.observe(self._on_control_change, names="value")
 
@@ -249,7 +264,9 @@ class Panel(widgets.VBox):
     def show_control(self, name: str, shown: bool) -> None:
         """Show or hide control ``name`` as the state requires; one hidden by ``hide=`` stays so."""
         visible = shown and name not in self._hidden
-        self.controls[name].layout.display = None if visible else "none"
+        control = self.controls[name]
+        target = self._play_boxes.get(id(control), control)  # a Play shows or hides its box
+        target.layout.display = None if visible else "none"
 
     def set_caption(self, text: str) -> None:
         """Show a one-line explanation under the figure."""
@@ -341,8 +358,10 @@ class Panel(widgets.VBox):
     # --- internals -------------------------------------------------------------------------
 
     def _children(self) -> list[widgets.Widget]:
-        return [*self.arrange_controls(), self.figure_box, self.status_line, self.caption,
-                self.error_line, self.description_box]
+        rows = self.arrange_controls()
+        self._play_boxes = name_plays(rows)  # each Play behind a play/pause button with a name
+        return [*rows, self.figure_box, self.status_line, self.caption, self.error_line,
+                self.description_box]
 
     def _apply_state(self, state: dict) -> None:
         """Set initial control values; unknown names raise TypeError listing the known ones."""
@@ -419,14 +438,13 @@ class Panel(widgets.VBox):
             return
         if not self._worker.is_latest(job):
             return
+        description = self.describe()
         self._png = png
+        self.image.text = description  # the picture's text alternative (its <img title>)
         self.image.value = png
         self.pictures_shown += 1
         self._show_status("")
         self._show_error("")
-        description = self.describe()
-        # Not image.tooltip: the widget HTML manager of static pages fails to draw an Image
-        # that has one (html-manager 1.0.x), and then nbconvert/Voila pages lose the figure.
         self.description_box.value = (
             "<details><summary>Text description of the figure</summary>"
             f"<p>{html.escape(description)}</p></details>"
@@ -502,6 +520,14 @@ def _descendants(widget: widgets.Widget) -> list[widgets.Widget]:
             if isinstance(owned, widgets.Widget):
                 found.append(owned)
     return found
+
+
+def _give_tooltip(widget: widgets.Widget) -> None:
+    """Give a described widget without a tooltip its description as one (or ''): ipywidgets
+    8.1 writes a missing tooltip as title="null" on the widget's label, read out as "null"."""
+    described = widget.has_trait("description") and widget.has_trait("tooltip")
+    if described and widget.tooltip is None:
+        widget.tooltip = widget.description or ""
 
 
 def _is_state_widget(widget: widgets.Widget) -> bool:

@@ -37,6 +37,7 @@ DEFAULT_EXPRESSION = "(x + y) * z"  # CS231n's circuit
 DEFAULT_INPUT = 1.0  # value of an input the caller did not give
 TITLE_HEIGHT = 0.62  # inches above the drawing for the phase line and the formula
 MIN_FIGURE_WIDTH = 6.4  # inches, so the formula line fits above small graphs
+PASSED_EDGE_WIDTH = 2.0  # edges the gradient ran back along: wider than untouched ones (1.0)
 
 
 @dataclass(frozen=True)
@@ -357,8 +358,9 @@ def step_styles(walk: Walkthrough, step: int):
         styles[layout.root] = _highlighted(styles[layout.root], BACKWARD)
         return styles, colours, widths
     current = walk.steps[j]
-    for k in range(j):  # edges the gradient already ran back along
-        colours[layout.edge_index(walk.steps[k])] = BACKWARD
+    for k in range(j):  # edges the gradient already ran back along: colour and width
+        index = layout.edge_index(walk.steps[k])
+        colours[index], widths[index] = BACKWARD, PASSED_EDGE_WIDTH
     edge = layout.edge_index(current)
     colours[edge], widths[edge] = BACKWARD, 3.2
     out_id, in_id = layout.node_id(current.output), layout.node_id(current.input)

@@ -108,8 +108,9 @@ class PlaygroundPanel(Panel):
             "seed": widgets.IntSlider(value=0, min=0, max=20, description="seed", **SLIDER_OPTIONS),
             "play": widgets.Play(value=0, min=0, max=10**6, interval=100, show_repeat=False,
                                  description="train"),
-            "step": widgets.Button(description=f"+{STEPS_PER_FRAME} steps"),
-            "reset": widgets.Button(description="reset"),
+            "step": widgets.Button(description=f"+{STEPS_PER_FRAME} steps",
+                                   tooltip=f"train {STEPS_PER_FRAME} more steps"),
+            "reset": widgets.Button(description="reset", tooltip="start again from a new network"),
         }
 
     def arrange_controls(self):

@@ -75,7 +75,8 @@ def test_page_contains_every_frame_and_reports_its_size(circuit, tmp_path):
     state = widget_state(text)
     links = [m for m in state.values() if m["model_name"] == "LinkModel"]
     stacks = [m for m in state.values() if m["model_name"] == "StackModel"]
-    assert len(stacks) == 1 and len(links) == 2  # slider -> stack, play -> slider
+    # slider -> stack, play -> slider, play/pause button -> play
+    assert len(stacks) == 1 and len(links) == 3
     assert "3 frames" in str(report) and "MB" in str(report)
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from bpwidgets.cli import main
+from bpwidgets.grading import cluster as cluster_module
 from bpwidgets.grading.parallel import DIED, grade_in_processes
 from bpwidgets.grading.parallel_progress import Progress, clock_text
 from bpwidgets.grading.report import SubmissionResult
@@ -226,7 +227,8 @@ def test_cluster_results_log_has_each_submission_once(on_cluster, mixed):
     assert sorted(logged) == sorted(str(p) for p in mixed)
 
 
-def test_unreachable_scheduler_is_one_line_and_exit_two(mixed, capsys):
+def test_unreachable_scheduler_is_one_line_and_exit_two(mixed, capsys, monkeypatch):
+    monkeypatch.setattr(cluster_module, "CONNECT_TIMEOUT", "2s")  # the message, not the wait, is tested
     free = f"tcp://127.0.0.1:{free_port()}"
     assert main(["grade", str(mixed[0]), "--scheduler", free, "--source", str(SOURCE_DIR)]) == 2
     assert f"cannot reach the Dask scheduler at {free}" in capsys.readouterr().err

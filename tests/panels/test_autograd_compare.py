@@ -20,7 +20,8 @@ def test_a_wrong_class_opens_on_the_failing_graph_with_its_first_wrong_node_ring
     box = student.boxes[[n.get_text() for n in student.names].index("a")]
     assert box.get_edgecolor()[:3] == tuple(int(HIGHLIGHT[i:i + 2], 16) / 255 for i in (1, 3, 5))
     texts = {n.get_text(): t for n, t in zip(student.names, student.texts, strict=True)}
-    assert texts["a"].get_text() == "value -2\ngrad -3"  # the student's number
+    assert texts["a"].get_text() == "value -2\ngrad -3 ✗"  # the student's number, marked
+    assert "✗" not in texts["b"].get_text()
     assert texts["a"].get_color() == ERROR_TEXT and texts["b"].get_color() == "black"
     assert "`self.grad += ...`" in panel.caption_text
 

@@ -11,7 +11,7 @@ import numpy as np
 import PIL.Image
 import pytest
 
-from bpwidgets.panels.base import LABEL_STYLE, Panel, png_bytes
+from bpwidgets.panels.base import LABEL_STYLE, PANEL_CLASS, Panel, png_bytes
 from bpwidgets.panels.text_sprites import FAST_TEXT
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -147,11 +147,15 @@ def test_mimebundle_has_png_and_text_beside_the_widget_view():
     assert "application/vnd.jupyter.widget-view+json" in bundle
 
 
-def test_description_is_a_visible_text_and_not_an_image_tooltip():
+def test_description_is_a_visible_text_and_the_pictures_text_alternative():
     panel = SquarePanel(x=2.0)
     assert "x = 2.00" in panel.description_box.value
-    # Static pages' widget manager cannot draw an Image with a tooltip (tests/embed).
-    assert not panel.image.tooltip
+    assert panel.image.text == panel.describe() == panel.image.tooltip
+    panel.controls["x"].value = -1.5
+    assert "x = -1.50" in panel.image.text
+    # the front ends put the tooltip on the <img> only for a model with an empty description
+    assert panel.image.get_state()["description"] == ""
+    assert PANEL_CLASS in panel._dom_classes
 
 
 def test_export_grid_enumerates_options_and_checkbox_and_keeps_float_value():

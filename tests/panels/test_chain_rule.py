@@ -9,7 +9,7 @@ import pytest
 
 from bpwidgets.core.expression import build_expression
 from bpwidgets.core.worked_examples import cs231n_neuron, mazur_value_graph
-from bpwidgets.panels.chain_rule import MAX_NODES, ChainRulePanel
+from bpwidgets.panels.chain_rule import MAX_NODES, PASSED_EDGE_WIDTH, ChainRulePanel, step_styles
 
 CIRCUIT = {"x": -2.0, "y": 5.0, "z": -4.0}
 
@@ -99,6 +99,18 @@ def test_buttons_and_play_move_the_step():
     controls["play"].value = 4
     assert controls["step"].value == 4
     assert panel.formula == panel.walk.forward_texts[4]
+
+
+def test_edges_the_gradient_passed_are_told_by_width_not_only_colour():
+    panel = ChainRulePanel("(x + y) * z", **CIRCUIT)
+    walk = panel.walk
+    last = walk.last_step
+    _, colours, widths = step_styles(walk, last)
+    passed = [walk.layout.edge_index(s) for s in walk.steps[:walk.backward_index(last)]]
+    assert passed and all(widths[i] == PASSED_EDGE_WIDTH for i in passed)
+    untouched = [w for i, (c, w) in enumerate(zip(colours, widths, strict=True))
+                 if i not in passed and w < PASSED_EDGE_WIDTH]
+    assert len({colours[i] for i in passed}) == 1 and all(w == 1.0 for w in untouched)
 
 
 def test_changing_an_input_recomputes_and_keeps_the_step():

@@ -1,0 +1,82 @@
+"""Check a page with axe-core: fetch the pinned copy from npm once, inject it, report violations.
+
+axe-core is not part of bpwidgets: the browser tests take it from the npm registry
+(``npm pack``) on first use and keep the unpacked copy in bpwidgets' user cache
+(``$XDG_CACHE_HOME/bpwidgets/axe-core-<version>``), beside the cached widget HTML manager.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+from bpwidgets.html_manager import cache_dir, safe_extract
+
+AXE_VERSION = "4.14.1"
+AXE_SPEC = f"axe-core@{AXE_VERSION}"
+BLOCKING_IMPACTS = ("serious", "critical")  # a violation of these impacts fails a test
+
+
+def axe_script(missing) -> Path:
+    """The cached ``axe.min.js`` of AXE_SPEC, downloaded with ``npm pack`` when absent;
+    ``missing(message)`` is called (it skips or fails) when it cannot be had."""
+    package = cache_dir() / f"axe-core-{AXE_VERSION}" / "package"
+    script = package / "axe.min.js"
+    if script.is_file():
+        return script
+    npm = shutil.which("npm")
+    if npm is None:
+        missing(f"npm is needed to fetch {AXE_SPEC} for the accessibility test")
+    package.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=package.parent) as scratch:
+        subprocess.run([npm, "pack", AXE_SPEC, "--silent"], cwd=scratch, check=True,
+                       capture_output=True, timeout=300)
+        with tarfile.open(next(Path(scratch).glob("*.tgz"))) as tar:
+            safe_extract(tar, Path(scratch))
+        if package.exists():
+            shutil.rmtree(package)
+        os.replace(Path(scratch) / "package", package)
+    return script
+
+
+def axe_violations(page: Page, script: Path, selector: str,
+                   known_gaps: dict[str, str] | None = None) -> list[dict]:
+    """Run axe on every element matching ``selector`` (and what is inside it); return its
+    violations as dicts with id, impact, help, the targets of the offending nodes, and
+    ``gaps``: the targets that match ``known_gaps[id]`` (a CSS selector), if given."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(script))
+    return page.evaluate(
+        """async ([selector, gaps]) => {
+            const roots = document.querySelectorAll(selector);
+            if (roots.length === 0) throw new Error('nothing matches ' + selector);
+            const results = await window.axe.run(
+                roots, {resultTypes: ['violations'], elementRef: true});
+            return results.violations.map(v => {
+                const known = n => gaps[v.id] !== undefined && n.element.matches(gaps[v.id]);
+                return {
+                    id: v.id, impact: v.impact, help: v.help,
+                    targets: v.nodes.filter(n => !known(n)).map(n => n.target.join(' ')),
+                    gaps: v.nodes.filter(known).map(n => n.target.join(' ')),
+                };
+            });
+        }""",
+        [selector, known_gaps or {}],
+    )
+
+
+def blocking(violations: list[dict]) -> list[dict]:
+    """The violations whose impact is serious or critical, on nodes outside the known gaps."""
+    return [v for v in violations if v["impact"] in BLOCKING_IMPACTS and v["targets"]]
+
+
+def report(violations: list[dict]) -> str:
+    """One line per violation and offending node: impact, rule id, help text, target."""
+    return "\n".join(f"{v['impact']} {v['id']} ({v['help']}): {target}"
+                     for v in violations for target in v["targets"])
