@@ -33,6 +33,8 @@ from bpwidgets.panels.legend_place import note_to_emptiest_corner
 from bpwidgets.panels.palette import HIGHLIGHT, NEUTRAL, OKABE_ITO, SEQUENTIAL_CMAP
 
 MAX_CURVES = 6  # density curves per histogram view: readable at depth 50
+# Each shown layer's curve differs by line style or marker, not by colour alone
+CURVE_STYLES = (("-", ""), ("--", ""), ("-.", ""), (":", ""), ("-", "o"), ("--", "s"))
 INIT_CHOICES = (*INITS, "normal")  # "normal" draws N(0, std²) with the "std" control
 DELTA_COLOUR = OKABE_ITO["blue"]
 WEIGHT_GRAD_COLOUR = OKABE_ITO["orange"]
@@ -218,7 +220,8 @@ class GradientFlowPanel(Panel):
 
     @staticmethod
     def _setup_density(ax, title, xlabel):
-        curves = [ax.plot([], [], lw=1.5)[0] for _ in range(MAX_CURVES)]
+        curves = [ax.plot([], [], lw=1.5, ls=style, marker=marker, ms=3.5, markevery=6)[0]
+                  for style, marker in CURVE_STYLES]
         ax.empty_note = ax.text(0.5, 0.5, "no finite values to bin", transform=ax.transAxes,
                                 ha="center", va="center", color=HIGHLIGHT, fontsize=9)
         ax.set_title(title, fontsize=10, y=1.0)  # a fixed y spares measuring the tick labels

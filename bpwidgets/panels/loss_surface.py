@@ -107,6 +107,9 @@ TOY_MODES = tuple(name for name, mode in MODES.items() if mode.surface is not No
 MODE_CONTROLS = tuple(dict.fromkeys(c for mode in MODES.values() for c in mode.controls))
 VIEWS = ("contour", "3d", "both")
 OPTIMIZER_COLOURS = dict(zip(OPTIMIZERS, LINE_CYCLE, strict=False))
+# Runs differ by marker (paths) and line style (loss curves, 3-D paths), not by colour alone
+OPTIMIZER_MARKERS = dict(zip(OPTIMIZERS, "osD^", strict=True))
+OPTIMIZER_STYLES = dict(zip(OPTIMIZERS, ("-", "--", "-.", ":"), strict=True))
 LEVELS = 16  # filled contour bands, log-spaced in (loss − min loss)
 MAX_STEPS = 300
 LABEL_PAD_3D = 0  # points between a 3-D axis's tick labels and its (short) label
@@ -238,12 +241,16 @@ class LossSurfacePanel(Panel):
         self.path_lines, self.path_points, self.path_lines_3d, self.loss_lines = {}, {}, {}, {}
         self.loss_points = {}
         for name, colour in OPTIMIZER_COLOURS.items():
-            (self.path_lines[name],) = self.ax_contour.plot([], [], "-o", color=colour, ms=2.5,
-                                                            lw=1.4, label=name)
+            marker, style = OPTIMIZER_MARKERS[name], OPTIMIZER_STYLES[name]
+            (self.path_lines[name],) = self.ax_contour.plot([], [], "-", marker=marker,
+                                                            color=colour, ms=3, lw=1.4,
+                                                            label=name)
             (self.path_points[name],) = self.ax_contour.plot([], [], "o", color=colour, ms=9,
                                                              mec="white", mew=1.5, zorder=5)
-            (self.path_lines_3d[name],) = self.ax_3d.plot([], [], [], color=colour, lw=2, zorder=3)
-            (self.loss_lines[name],) = self.ax_loss.plot([], [], color=colour, lw=1.6, label=name)
+            (self.path_lines_3d[name],) = self.ax_3d.plot([], [], [], style, color=colour, lw=2,
+                                                          zorder=3, label=name)
+            (self.loss_lines[name],) = self.ax_loss.plot([], [], style, color=colour, lw=1.6,
+                                                         label=name)
             (self.loss_points[name],) = self.ax_loss.plot([], [], "o", color=colour, ms=6)
         (self.start_marker,) = self.ax_contour.plot([], [], "*", color="white", mec=NEUTRAL,
                                                     ms=14, zorder=6, label="start")

@@ -214,7 +214,7 @@ class PlaygroundPanel(Panel):
         self.ax_decision.set_ylabel("x₂")
         (self.train_curve,) = self.ax_loss.plot([], [], color=TRAIN_COLOUR, lw=1.6,
                                                 label="train")
-        (self.test_curve,) = self.ax_loss.plot([], [], color=TEST_COLOUR, lw=1.6,
+        (self.test_curve,) = self.ax_loss.plot([], [], "--", color=TEST_COLOUR, lw=1.6,
                                                label="test")
         # Beside the x label, outside the axes: noisy curves at a large lr fill every corner
         beside_label = self.ax_loss.transAxes + ScaledTranslation(0, -LEGEND_DROP,
