@@ -3,7 +3,7 @@
 What the loss-surface panel draws, computed from :mod:`bpwidgets.core.toy_surfaces` (closed-form
 2-parameter surfaces) and :mod:`bpwidgets.core.surface` (slices of a trained network's loss):
 
-- ``grid_landscape(surface, ...)``, ``toy_runs``, ``toy_line`` for a toy surface,
+- ``grid_landscape(surface, ...)``, ``toy_runs``, ``toy_line`` (through ``line_run``) for a toy surface,
 - ``train_network`` (the 2-8-8-1 tanh network on moons), ``network_landscape`` (its loss on a
   filter-normalised random plane or on the PCA plane of its run) and ``network_line``,
 - ``current_point`` / ``loss_at``: where a run is at a step (a diverged run stops early).
@@ -96,6 +96,16 @@ def toy_runs(surface, start, optimizers, lr: float, steps: int) -> tuple:
             losses = surface.value(path)
         runs.append(Run(name, path, losses, divergence_step(path)))
     return tuple(runs)
+
+
+def line_run(runs) -> Run:
+    """The first run that moved from its start (the first run if none did): a line through it
+    shows something, one through a run that diverged at once would be a single point."""
+    for run in runs:
+        finite = run.path[np.isfinite(run.path).all(axis=1)]
+        if len(finite) > 1 and np.any(finite[-1] != finite[0]):
+            return run
+    return runs[0]
 
 
 def toy_line(surface, run: Run) -> Line:

@@ -20,7 +20,7 @@ import textwrap
 import ipywidgets as widgets
 import numpy as np
 from matplotlib import colormaps, ticker
-from matplotlib.transforms import blended_transform_factory
+from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
 from bpwidgets.core.activations import ACTIVATIONS
 from bpwidgets.core.caching import MB, remembered
@@ -29,13 +29,20 @@ from bpwidgets.core.init import INITS
 from bpwidgets.panels import background
 from bpwidgets.panels.axes_style import lean_axes
 from bpwidgets.panels.base import LABEL_STYLE, LOG_SLIDER_OPTIONS, SLIDER_OPTIONS, Panel
+from bpwidgets.panels.legend_place import note_to_emptiest_corner
 from bpwidgets.panels.palette import HIGHLIGHT, NEUTRAL, OKABE_ITO, SEQUENTIAL_CMAP
 
 MAX_CURVES = 6  # density curves per histogram view: readable at depth 50
+# Each shown layer's curve differs by line style or marker, not by colour alone
+CURVE_STYLES = (("-", ""), ("--", ""), ("-.", ""), (":", ""), ("-", "o"), ("--", "s"))
 INIT_CHOICES = (*INITS, "normal")  # "normal" draws N(0, std²) with the "std" control
 DELTA_COLOUR = OKABE_ITO["blue"]
 WEIGHT_GRAD_COLOUR = OKABE_ITO["orange"]
 SATURATION_COLOUR = OKABE_ITO["reddish_purple"]
+GRID_TOP = 0.85  # figure fraction: the plots' top under a verdict of up to two lines
+VERDICT_WIDTH = 120  # characters per verdict line
+VERDICT_LINE = 0.03  # figure fraction a further verdict line takes from the plots
+RULE_DROP = 0.47  # inches below the saturation axes: the rule's line, under the x label
 
 
 @remembered(maxsize=32, max_bytes=64 * MB)
@@ -152,8 +159,9 @@ class GradientFlowPanel(Panel):
     # --- figure ----------------------------------------------------------------------------
     def setup_figure(self, figure):
         """Four axes: norms, saturation, activation densities, gradient densities; a verdict."""
-        grid = figure.add_gridspec(2, 2, left=0.08, right=0.87, top=0.85, bottom=0.09,
+        grid = figure.add_gridspec(2, 2, left=0.08, right=0.87, top=GRID_TOP, bottom=0.09,
                                    hspace=0.5, wspace=0.2, width_ratios=[1.45, 1])
+        self._grid = grid
         self.ax_norms = figure.add_subplot(grid[0, 0])
         self.ax_saturation = figure.add_subplot(grid[0, 1])
         self.ax_activations = figure.add_subplot(grid[1, 0])
@@ -189,9 +197,8 @@ class GradientFlowPanel(Panel):
                                      bbox={"fc": "white", "ec": HIGHLIGHT, "alpha": 0.9})
         ax.set_xlabel("layer  (1 = first hidden → L = output)")
         ax.set_ylabel("gradient norm (log)")
-        self.offscale_note = ax.text(0, 0, "", ha="left", fontsize=8, color=NEUTRAL,
-                                     transform=blended_transform_factory(ax.transData,
-                                                                         ax.transAxes))
+        self.offscale_note = ax.text(0, 0, "", fontsize=8, color=NEUTRAL,
+                                     transform=ax.transAxes)
         self.norms_legend = ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.0),
                                       ncols=3, frameon=False, columnspacing=1.0,
                                       handlelength=1.8, borderaxespad=0.2)
@@ -204,7 +211,8 @@ class GradientFlowPanel(Panel):
         ax.yaxis.set_major_formatter(ticker.PercentFormatter(1.0, decimals=0))
         ax.set_title("Saturated units per layer", fontsize=10, y=1.0)  # y: no auto-placing
         ax.set_xlabel("layer")
-        self.saturation_note = ax.text(0.03, 0.96, "", transform=ax.transAxes, ha="left",
+        below_label = ax.transAxes + ScaledTranslation(0, -RULE_DROP, ax.figure.dpi_scale_trans)
+        self.saturation_note = ax.text(0.5, 0, "", transform=below_label, ha="center",
                                        va="top", fontsize=8, color=NEUTRAL)
         self.saturation_empty = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center",
                                         va="center", fontsize=9, color=NEUTRAL)
@@ -212,7 +220,8 @@ class GradientFlowPanel(Panel):
 
     @staticmethod
     def _setup_density(ax, title, xlabel):
-        curves = [ax.plot([], [], lw=1.5)[0] for _ in range(MAX_CURVES)]
+        curves = [ax.plot([], [], lw=1.5, ls=style, marker=marker, ms=3.5, markevery=6)[0]
+                  for style, marker in CURVE_STYLES]
         ax.empty_note = ax.text(0.5, 0.5, "no finite values to bin", transform=ax.transAxes,
                                 ha="center", va="center", color=HIGHLIGHT, fontsize=9)
         ax.set_title(title, fontsize=10, y=1.0)  # a fixed y spares measuring the tick labels
@@ -257,7 +266,7 @@ class GradientFlowPanel(Panel):
         edges = np.append(layers - 0.5, layers[-1] + 0.5)
         self.saturation_bars.set_data(np.nan_to_num(flow.saturation), edges)
         self.ax_saturation.set_xlim(edges[0], edges[-1])
-        rule = "\n".join(textwrap.wrap(f"saturated: {flow.saturation_rule}", 40))
+        rule = "\n".join(textwrap.wrap(f"saturated: {flow.saturation_rule}", 80))
         none = not np.nanmax(np.nan_to_num(flow.saturation)) > 0
         self.saturation_note.set_text("" if none else rule)
         self.saturation_empty.set_text(
@@ -271,9 +280,19 @@ class GradientFlowPanel(Panel):
         self._draw_densities(self.ax_gradients, self.gradient_curves,
                              flow.deltas.histograms, chosen, depth)
         self._draw_layer_legend(chosen)
-        self.verdict.set_text("\n".join(textwrap.wrap(_sentence(flow.message), 120)))
+        self._show_verdict(flow)
         self.verdict.set_color(NEUTRAL if flow.verdict == "healthy" else HIGHLIGHT)
         self.set_caption(_caption(flow))
+
+    def _show_verdict(self, flow) -> None:
+        """The verdict above the plots; a long one (a diverged run) moves the plots down."""
+        lines = textwrap.wrap(_sentence(flow.message), VERDICT_WIDTH)
+        self.verdict.set_text("\n".join(lines))
+        top = GRID_TOP - VERDICT_LINE * max(0, len(lines) - 2)
+        if self._grid.top != top:
+            self._grid.update(top=top)  # moves only pyplot's axes: move ours
+            for ax in (self.ax_norms, self.ax_saturation, self.ax_activations, self.ax_gradients):
+                ax.set_position(ax.get_subplotspec().get_position(self.figure))
 
     def _draw_norms(self, flow, layers) -> None:
         delta = finite_or_nan(flow.deltas.norm)
@@ -307,11 +326,11 @@ class GradientFlowPanel(Panel):
             self.offscale_note.set_text("")
             return
         worst = np.nanargmax(predicted) if above.any() else np.nanargmin(predicted)
-        arrow, y, va = ("↑", 0.97, "top") if above.any() else ("↓", 0.03, "bottom")
-        self.offscale_note.set_position((layers[worst] + 0.3, y))
-        self.offscale_note.set_verticalalignment(va)
+        arrow = "↑" if above.any() else "↓"
         self.offscale_note.set_text(f"{arrow} prediction off the scale: "
                                     f"{predicted[worst]:.1e} at layer {layers[worst]}")
+        curves = (self.delta_line, self.weight_line, self.predicted_line, self.corrected_line)
+        note_to_emptiest_corner(self.offscale_note, curves, (self.overflow_text,))
 
     @staticmethod
     def _draw_densities(ax, curves, histograms, chosen, depth) -> None:

@@ -34,6 +34,7 @@ from bpwidgets.core.landscapes import (
     Run,
     current_point,
     grid_landscape,
+    line_run,
     loss_at,
     network_landscape,
     network_line,
@@ -46,7 +47,9 @@ from bpwidgets.core.optim import OPTIMIZERS
 from bpwidgets.core.toy_surfaces import LinearRegression, Quadratic, Rosenbrock, Saddle
 from bpwidgets.panels.axes_style import lean_axes, log_ticks, nice_locator
 from bpwidgets.panels.base import LABEL_STYLE, LOG_SLIDER_OPTIONS, SLIDER_OPTIONS, Panel
+from bpwidgets.panels.legend_place import emptiest_corner
 from bpwidgets.panels.palette import HIGHLIGHT, LINE_CYCLE, NEUTRAL, OKABE_ITO, SEQUENTIAL_CMAP
+from bpwidgets.panels.path_exits import ExitNotes, exits, plain_notes
 
 TOY_CONTROLS = ("start_x", "start_y")
 
@@ -58,7 +61,9 @@ class Mode:
     ``surface(lambda1, lambda2, angle)`` builds a toy surface and ``title(surface)``, ``names``
     label its picture; a network mode has neither and slices along ``directions`` (the core's
     slice names its own axes). ``defaults`` are the start, lr and steps set when the mode is
-    chosen; ``controls`` are shown only in this mode.
+    chosen; ``controls`` are shown only in this mode. ``levels`` spaces the contour levels:
+    ``"log"`` above a minimum, ``"linear"`` over a surface without one (the saddle), so the
+    colours spread over what is shown.
     """
 
     label: str
@@ -68,6 +73,7 @@ class Mode:
     title: Callable | None = None
     names: tuple[str, str] = ("w₁", "w₂")
     directions: str | None = None
+    levels: str = "log"
 
 
 def _constant(text: str) -> Callable:
@@ -84,7 +90,7 @@ MODES = {
         TOY_CONTROLS, lambda *_: Rosenbrock(), _constant("Rosenbrock (1 − x)² + 100 (y − x²)²")),
     "saddle": Mode(
         "saddle point", {"start_x": -1.8, "start_y": 0.02, "lr": 0.1, "steps": 60},
-        TOY_CONTROLS, lambda *_: Saddle(), _constant("Saddle ½(x² − y²)")),
+        TOY_CONTROLS, lambda *_: Saddle(), _constant("Saddle ½(x² − y²)"), levels="linear"),
     "linear_regression": Mode(
         "linear regression on data", {"start_x": -2.0, "start_y": 2.5, "lr": 0.1, "steps": 60},
         TOY_CONTROLS, lambda *_: LinearRegression(*regression_data()),
@@ -101,8 +107,12 @@ TOY_MODES = tuple(name for name, mode in MODES.items() if mode.surface is not No
 MODE_CONTROLS = tuple(dict.fromkeys(c for mode in MODES.values() for c in mode.controls))
 VIEWS = ("contour", "3d", "both")
 OPTIMIZER_COLOURS = dict(zip(OPTIMIZERS, LINE_CYCLE, strict=False))
+# Runs differ by marker (paths) and line style (loss curves, 3-D paths), not by colour alone
+OPTIMIZER_MARKERS = dict(zip(OPTIMIZERS, "osD^", strict=True))
+OPTIMIZER_STYLES = dict(zip(OPTIMIZERS, ("-", "--", "-.", ":"), strict=True))
 LEVELS = 16  # filled contour bands, log-spaced in (loss − min loss)
 MAX_STEPS = 300
+LABEL_PAD_3D = 0  # points between a 3-D axis's tick labels and its (short) label
 
 
 @dataclass(frozen=True)
@@ -130,6 +140,21 @@ def log_levels(values, count=LEVELS) -> np.ndarray:
     span = max(high - low, 1e-12)
     offsets = np.geomspace(span * 1e-3, span, count - 1)
     return np.concatenate([[low], low + offsets])
+
+
+def short_name(label: str) -> str:
+    """An axis name without its parenthesised explanation: "PC1 (55% of the run)" → "PC1"."""
+    return label.split("(")[0].strip() or label
+
+
+def contour_levels(values, spacing: str = "log", count=LEVELS) -> np.ndarray:
+    """``count`` levels from the lowest to the highest finite value: :func:`log_levels`, or
+    evenly spaced for ``spacing`` "linear"."""
+    if spacing == "log":
+        return log_levels(values, count)
+    finite = values[np.isfinite(values)]
+    low, high = float(finite.min()), float(finite.max())
+    return np.linspace(low, max(high, low + 1e-12), count)
 
 
 # --- the panel -------------------------------------------------------------------------------
@@ -216,15 +241,22 @@ class LossSurfacePanel(Panel):
         self.path_lines, self.path_points, self.path_lines_3d, self.loss_lines = {}, {}, {}, {}
         self.loss_points = {}
         for name, colour in OPTIMIZER_COLOURS.items():
-            (self.path_lines[name],) = self.ax_contour.plot([], [], "-o", color=colour, ms=2.5,
-                                                            lw=1.4, label=name)
+            marker, style = OPTIMIZER_MARKERS[name], OPTIMIZER_STYLES[name]
+            (self.path_lines[name],) = self.ax_contour.plot([], [], "-", marker=marker,
+                                                            color=colour, ms=3, lw=1.4,
+                                                            label=name)
             (self.path_points[name],) = self.ax_contour.plot([], [], "o", color=colour, ms=9,
                                                              mec="white", mew=1.5, zorder=5)
-            (self.path_lines_3d[name],) = self.ax_3d.plot([], [], [], color=colour, lw=2, zorder=3)
-            (self.loss_lines[name],) = self.ax_loss.plot([], [], color=colour, lw=1.6, label=name)
+            (self.path_lines_3d[name],) = self.ax_3d.plot([], [], [], style, color=colour, lw=2,
+                                                          zorder=3, label=name)
+            (self.loss_lines[name],) = self.ax_loss.plot([], [], style, color=colour, lw=1.6,
+                                                         label=name)
             (self.loss_points[name],) = self.ax_loss.plot([], [], "o", color=colour, ms=6)
         (self.start_marker,) = self.ax_contour.plot([], [], "*", color="white", mec=NEUTRAL,
                                                     ms=14, zorder=6, label="start")
+        self.exit_notes = ExitNotes(self.ax_contour, len(OPTIMIZERS) + 1, NEUTRAL)
+        self.note_3d = self.ax_3d.text2D(0.0, 0.0, "", transform=self.ax_3d.transAxes,
+                                         fontsize=8, color=NEUTRAL)
         (self.minimum_marker,) = self.ax_contour.plot([], [], "+", color=HIGHLIGHT, ms=12, mew=2,
                                                       zorder=6, label="minimum")
         (self.diverged_markers,) = self.ax_loss.plot([], [], "x", color=HIGHLIGHT, ms=9, mew=2)
@@ -240,8 +272,10 @@ class LossSurfacePanel(Panel):
             lean_axes(ax, nice_locator(), nice_locator())
         self.ax_3d.set_zlabel("loss", labelpad=0)
         self.ax_3d.tick_params(labelsize=7, pad=0)
-        for axis in (self.ax_3d.xaxis, self.ax_3d.yaxis, self.ax_3d.zaxis):
-            axis.set_major_locator(ticker.MaxNLocator(4))
+        # x ends and y starts at the front corner (azimuth −60°): one tick there, not two
+        self.ax_3d.xaxis.set_major_locator(ticker.MaxNLocator(4, prune="upper"))
+        self.ax_3d.yaxis.set_major_locator(ticker.MaxNLocator(4, prune="lower"))
+        self.ax_3d.zaxis.set_major_locator(ticker.MaxNLocator(4))
         self.ax_3d.view_init(elev=35, azim=-60)
         self.ax_3d.computed_zorder = False  # keep the runs (zorder 3) in front of the surface
 
@@ -293,7 +327,7 @@ class LossSurfacePanel(Panel):
             landscape = self._toy_landscape(state)
             start = (state["start_x"], state["start_y"])
             runs = toy_runs(landscape.surface, start, optimizers, state["lr"], state["steps"])
-            line = toy_line(landscape.surface, runs[0])
+            line = toy_line(landscape.surface, line_run(runs))
             note = ""
         else:
             resolution, span = state["resolution"], state["span"]
@@ -338,6 +372,7 @@ class LossSurfacePanel(Panel):
         if data.landscape is not self._drawn_landscape:
             self._draw_landscape(data.landscape, view)
         self._draw_runs(data)
+        self._note_exits(data)
         self._draw_loss_curves(data)
         self._draw_line(data.line)
         self.set_caption(self._caption(data))
@@ -347,6 +382,7 @@ class LossSurfacePanel(Panel):
         self.ax_contour.set_visible(view != "3d")
         self.colorbar_ax.set_visible(view != "3d")
         self.ax_3d.set_visible(view != "contour")
+        self.ax_3d.title.set_visible(view == "3d")
         if both:
             self.ax_contour.set_position((0.065, 0.12, 0.235, 0.76))
             self.colorbar_ax.set_position((0.305, 0.12, 0.01, 0.76))
@@ -361,7 +397,8 @@ class LossSurfacePanel(Panel):
             self.ax_line.set_position((0.58, 0.12, 0.40, 0.30))
 
     def _draw_landscape(self, landscape: Landscape, view: str) -> None:
-        levels = log_levels(landscape.values)
+        spacing = MODES[self.state["mode"]].levels
+        levels = contour_levels(landscape.values, spacing)
         cmap = colormaps[SEQUENTIAL_CMAP]
         norm = BoundaryNorm(levels, cmap.N)
         values = np.clip(landscape.values, levels[0], levels[-1])
@@ -371,7 +408,10 @@ class LossSurfacePanel(Panel):
                                                  levels=levels, cmap=cmap, norm=norm)
         self.colorbar_ax.clear()
         colorbar = self.figure.colorbar(self._contour, cax=self.colorbar_ax)
-        colorbar.locator = ticker.FixedLocator(levels[::5])
+        if spacing == "log":
+            colorbar.locator = ticker.FixedLocator(levels[::5])
+        else:
+            colorbar.locator = nice_locator()
         colorbar.formatter = ticker.FormatStrFormatter("%.3g")
         colorbar.update_ticks()
         colorbar.ax.tick_params(labelsize=7)
@@ -399,8 +439,15 @@ class LossSurfacePanel(Panel):
         self.ax_3d.set_xlim(landscape.xs[0], landscape.xs[-1])
         self.ax_3d.set_ylim(landscape.ys[0], landscape.ys[-1])
         self.ax_3d.set_zlim(values.min(), values.max())
-        self.ax_3d.set_xlabel(landscape.xlabel, labelpad=-6)
-        self.ax_3d.set_ylabel(landscape.ylabel, labelpad=-6)
+        # 3-D labels turn along their axes: short names stay clear of the tick labels, the
+        # full ones go into the 3-D title (shown when the contour's labels are not)
+        names = (short_name(landscape.xlabel), short_name(landscape.ylabel))
+        self.ax_3d.set_xlabel(names[0], labelpad=LABEL_PAD_3D)
+        self.ax_3d.set_ylabel(names[1], labelpad=LABEL_PAD_3D)
+        title = landscape.title
+        if names != (landscape.xlabel, landscape.ylabel):
+            title += f"\n{landscape.xlabel}  ×  {landscape.ylabel}"
+        self.ax_3d.set_title(title, fontsize=9)
         self._zrange = (values.min(), values.max())
 
     def _draw_runs(self, data: SurfaceData) -> None:
@@ -420,9 +467,29 @@ class LossSurfacePanel(Panel):
         self.start_marker.set_data([start[0]], [start[1]])
         names = tuple(run.optimizer for run in data.runs)
         if names != self._legend_names:  # a legend is rebuilt only when the runs change
-            self.ax_contour.legend(handles=[self.path_lines[name] for name in names],
-                                   loc="lower right", fontsize=8, framealpha=0.85)
+            self.contour_legend = self.ax_contour.legend(
+                handles=[self.path_lines[name] for name in names], loc="lower right",
+                fontsize=8, framealpha=0.85)
             self._legend_names = names
+
+    def _note_exits(self, data: SurfaceData) -> None:
+        """Say where a run leaves the contour axes (its line is clipped there) or that the start
+        lies off them; in the 3-D view alone, the same in one line under the 3-D box."""
+        paths = {}
+        for run in data.runs:
+            _, index = current_point(run, data.step)
+            paths[run.optimizer] = run.path[: index + 2]  # up to the first point not shown
+        xlim, ylim = self.ax_contour.get_xlim(), self.ax_contour.get_ylim()
+        notes = exits(paths, data.runs[0].path[0], xlim, ylim)
+        if not self.ax_contour.get_visible():
+            self.exit_notes.show([])
+            self.note_3d.set_text(plain_notes(notes))
+            return
+        self.note_3d.set_text("")
+        self.exit_notes.show(notes)
+        shown = [*self.path_lines.values(), *self.path_points.values(), self.start_marker,
+                 self.minimum_marker]
+        emptiest_corner(self.contour_legend, shown, self.exit_notes.texts)
 
     def _inside_box(self, run: Run, index: int):
         """The run's first ``index + 1`` points as x, y, loss, NaN where they leave the 3-D box."""

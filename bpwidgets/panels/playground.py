@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 from matplotlib import colormaps, ticker
+from matplotlib.transforms import ScaledTranslation
 
 from bpwidgets.core.activations import ACTIVATIONS
 from bpwidgets.core.datasets import make_dataset, train_test_split
@@ -39,6 +40,7 @@ STEPS_PER_FRAME = 5  # training steps per Play tick and per "step" click
 TRAIN_COLOUR = OKABE_ITO["blue"]
 TEST_COLOUR = OKABE_ITO["orange"]
 GRADIENT_COLOUR = OKABE_ITO["bluish_green"]
+LEGEND_DROP = 0.37  # inches below the loss axes: the middle of its x label's line
 SETUP_CONTROLS = ("dataset", "noise", "layers", "neurons", "activation", "seed")
 
 
@@ -211,10 +213,16 @@ class PlaygroundPanel(Panel):
         self.ax_decision.set_xlabel("x₁", labelpad=0)
         self.ax_decision.set_ylabel("x₂")
         (self.train_curve,) = self.ax_loss.plot([], [], color=TRAIN_COLOUR, lw=1.6,
-                                                label="train loss")
-        (self.test_curve,) = self.ax_loss.plot([], [], color=TEST_COLOUR, lw=1.6,
-                                               label="test loss")
-        self.ax_loss.legend(loc="best", fontsize=8)
+                                                label="train")
+        (self.test_curve,) = self.ax_loss.plot([], [], "--", color=TEST_COLOUR, lw=1.6,
+                                               label="test")
+        # Beside the x label, outside the axes: noisy curves at a large lr fill every corner
+        beside_label = self.ax_loss.transAxes + ScaledTranslation(0, -LEGEND_DROP,
+                                                                  figure.dpi_scale_trans)
+        self.loss_legend = self.ax_loss.legend(
+            loc="center right", bbox_to_anchor=(1.0, 0.0), bbox_transform=beside_label,
+            ncols=2, fontsize=8, frameon=False, borderaxespad=0, handlelength=1.5,
+            columnspacing=1.0)
         self.ax_loss.set_xlabel("training step")
         self.ax_loss.set_ylabel("BCE loss")
         (self.gradient_line,) = self.ax_gradients.plot([], [], "o-", color=GRADIENT_COLOUR,

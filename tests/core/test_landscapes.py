@@ -7,13 +7,14 @@ import numpy as np
 from bpwidgets.core.landscapes import (
     current_point,
     grid_landscape,
+    line_run,
     loss_at,
     network_landscape,
     network_line,
     toy_runs,
     train_network,
 )
-from bpwidgets.core.toy_surfaces import Quadratic
+from bpwidgets.core.toy_surfaces import Quadratic, Rosenbrock
 
 
 def test_grid_landscape_holds_the_surface_on_its_window_and_the_divergence_threshold():
@@ -44,3 +45,11 @@ def test_network_slices_put_the_trained_network_at_the_centre():
     line = network_line(run)
     np.testing.assert_allclose(np.interp(1.0, line.alphas, line.values),
                                run.trained.loss(run.X, run.Y, "bce"), rtol=1e-12)
+
+
+def test_the_line_goes_through_the_first_run_that_moved():
+    runs = toy_runs(Rosenbrock(), (3.0, 3.0), ["sgd", "adam"], lr=10.0, steps=20)
+    assert runs[0].diverged_at == 1  # sgd's first step of lr 10 on the valley's wall overflows
+    assert line_run(runs) is runs[1]
+    calm = toy_runs(Quadratic(1.0, 1.0), (1.0, 1.0), ["sgd", "adam"], lr=0.1, steps=20)
+    assert line_run(calm) is calm[0]

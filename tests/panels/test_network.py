@@ -207,3 +207,13 @@ def test_the_remembered_trajectory_stays_bounded_and_replays_exactly(monkeypatch
     for ours, theirs in zip(panel.net.weights, replay.weights, strict=True):
         np.testing.assert_array_equal(ours, theirs)
     panel.close()
+
+
+def test_negative_edges_are_dashed_so_the_sign_is_not_told_by_colour_alone():
+    panel = NetworkPanel(view="gradient")
+    panel.render_png()
+    values = np.asarray(panel.edge_lines.get_array())
+    styles = panel.edge_lines.get_linestyles()
+    assert (values < 0).any() and (values > 0).any()
+    for value, (_, dashes) in zip(values, styles, strict=True):
+        assert (dashes is not None) == (value < 0)
