@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 from matplotlib import colormaps, ticker
+from matplotlib.colors import to_rgba
 from matplotlib.transforms import ScaledTranslation
 
 from bpwidgets.core.activations import ACTIVATIONS
@@ -207,7 +208,8 @@ class PlaygroundPanel(Panel):
                                                     edgecolors="black", linewidths=0.6,
                                                     label="test")
         # A text key instead of a legend: legends are re-laid-out on every redraw.
-        self.ax_decision.text(0.5, -0.15, "● train   ▲ test   orange: class 0   purple: class 1",
+        self.ax_decision.text(0.5, -0.15, "● train   ▲ test   hollow orange: class 0   "
+                              "filled purple: class 1",
                               transform=self.ax_decision.transAxes, ha="center", va="top",
                               fontsize=8, color=NEUTRAL)
         self.ax_decision.set_xlabel("x₁", labelpad=0)
@@ -259,6 +261,15 @@ class PlaygroundPanel(Panel):
         )
 
     # --- drawing ---------------------------------------------------------------------------
+    def _draw_points(self, points, X, y, edge: str) -> None:
+        """Class 0 hollow (a ring of its colour), class 1 filled: the class shows without
+        telling the two colours apart."""
+        colours = self.class_colours[y]
+        points.set_offsets(X)
+        points.set_facecolors(np.where((y == 1)[:, None], colours, (1.0, 1.0, 1.0, 1.0)))
+        points.set_edgecolors(np.where((y == 1)[:, None], to_rgba(edge), colours))
+        points.set_linewidths(np.where(y == 1, 0.7, 1.3))
+
     def draw(self, picture: Picture) -> None:
         """Update the heatmap (set_data), the points, the curves and the gradient strip."""
         self.heatmap.set_data(np.nan_to_num(picture.probabilities, nan=0.5))
@@ -266,10 +277,8 @@ class PlaygroundPanel(Panel):
             self.heatmap.set_extent(picture.extent)
             self.ax_decision.set_xlim(picture.extent[:2])
             self.ax_decision.set_ylim(picture.extent[2:])
-        self.train_points.set_offsets(self.X_train)
-        self.train_points.set_facecolors(self.class_colours[self.y_train])
-        self.test_points.set_offsets(self.X_test)
-        self.test_points.set_facecolors(self.class_colours[self.y_test])
+        self._draw_points(self.train_points, self.X_train, self.y_train, edge="white")
+        self._draw_points(self.test_points, self.X_test, self.y_test, edge="black")
         self.ax_decision.set_title(
             f"P(class 1) after {self.steps_done} steps — accuracy train "
             f"{picture.train_accuracy:.0%}, test {picture.test_accuracy:.0%}", fontsize=10)

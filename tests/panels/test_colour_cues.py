@@ -44,3 +44,15 @@ def test_curves_differ_by_more_than_colour(name):
     panel.wait()
     assert colour_only_curves(panel) == []
     panel.close()
+
+
+def test_playground_classes_differ_by_fill_not_only_by_colour():
+    panel = panels.PlaygroundPanel()
+    panel.wait()
+    white = (1.0, 1.0, 1.0, 1.0)
+    for points, labels in ((panel.train_points, panel.y_train), (panel.test_points, panel.y_test)):
+        faces = [tuple(face) for face in points.get_facecolors()]
+        hollow = [face == white for face in faces]
+        assert set(labels.tolist()) == {0, 1}
+        assert hollow == [label == 0 for label in labels.tolist()]  # class 0 rings, class 1 discs
+    panel.close()
