@@ -36,8 +36,8 @@ import ipywidgets as widgets
 from ipywidgets.embed import dependency_state, embed_data
 
 from bpwidgets import html_manager
-from bpwidgets.panels.described_image import DescribedImage
 from bpwidgets.panels.base import PANEL_CLASS
+from bpwidgets.panels.described_image import DescribedImage
 from bpwidgets.panels.play_button import PlayBox
 from bpwidgets.panels.slider_names import page_script, slider_namer
 
