@@ -1,4 +1,5 @@
-"""Check a page with axe-core: fetch the pinned copy from npm once, inject it, report violations.
+"""Check a page with axe-core: fetch the pinned copy from npm once, inject it, report violations;
+check that every slider is announced by its description.
 
 axe-core is not part of bpwidgets: the browser tests take it from the npm registry
 (``npm pack``) on first use and keep the unpacked copy in bpwidgets' user cache
@@ -14,6 +15,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from notebook_page import CONTROL_TIMEOUT
 from playwright.sync_api import Page
 
 from bpwidgets.html_manager import cache_dir, safe_extract
@@ -21,6 +23,7 @@ from bpwidgets.html_manager import cache_dir, safe_extract
 AXE_VERSION = "4.14.1"
 AXE_SPEC = f"axe-core@{AXE_VERSION}"
 BLOCKING_IMPACTS = ("serious", "critical")  # a violation of these impacts fails a test
+SLIDER_HANDLE = ".noUi-handle"  # the element of an ipywidgets slider with role="slider"
 
 
 def axe_script(missing) -> Path:
@@ -73,3 +76,22 @@ def report(violations: list[dict]) -> str:
     """One line per violation and offending node: impact, rule id, help text, target."""
     return "\n".join(f"{v['impact']} {v['id']} ({v['help']}): {target}"
                      for v in violations for target in v["targets"])
+
+
+def assert_sliders_named(page, scope: str, minimum: int) -> None:
+    """Every visible slider handle in ``scope`` is, in the browser's accessibility tree, a
+    slider named exactly after its slider's description (at least ``minimum`` of them)."""
+    handles = page.locator(f"{scope} {SLIDER_HANDLE}:visible")
+    # the page's script names handles as the sliders are drawn: wait until all are named
+    page.wait_for_function(
+        "s => [...document.querySelectorAll(s)].every(h => h.hasAttribute('aria-labelledby'))",
+        arg=f"{scope} {SLIDER_HANDLE}", timeout=CONTROL_TIMEOUT)
+    descriptions = handles.evaluate_all("handles => handles.map(h => h.closest('.widget-slider')"
+                                        ".querySelector(':scope > .widget-label').textContent)")
+    assert len(descriptions) >= minimum and all(d.strip() for d in descriptions), descriptions
+    sliders = page.locator(scope).get_by_role("slider")
+    for description in set(descriptions):
+        named = sliders.filter(visible=True).and_(page.get_by_role(
+            "slider", name=description, exact=True))
+        assert named.count() == descriptions.count(description), description
+    assert sliders.filter(visible=True).count() == len(descriptions)

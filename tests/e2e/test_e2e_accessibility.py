@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import nbformat
 import pytest
-from accessibility import axe_script, axe_violations, blocking, report
+from accessibility import (
+    SLIDER_HANDLE,
+    assert_sliders_named,
+    axe_script,
+    axe_violations,
+    blocking,
+    report,
+)
 from notebook_page import (
     CONTROL_TIMEOUT,
     NOTEBOOK,
@@ -28,7 +35,6 @@ pytestmark = pytest.mark.e2e
 
 NOTEBOOK_NAME = "every_panel.ipynb"
 PANEL = f"{NOTEBOOK} .{PANEL_CLASS}"
-SLIDER_HANDLE = ".noUi-handle"  # the element of an ipywidgets slider with role="slider"
 
 
 def every_panel_notebook() -> nbformat.NotebookNode:
@@ -73,25 +79,6 @@ def test_every_panel_is_accessible_in_lab(page, jupyter_server, browser_prerequi
     assert chain_rule.get_by_role("img", name="Computation graph with 5 nodes").count() == 1
 
     check_animation_pauses(page, chain_rule)
-
-
-def assert_sliders_named(page, scope: str, minimum: int) -> None:
-    """Every visible slider handle in ``scope`` is, in the browser's accessibility tree, a
-    slider named exactly after its slider's description (at least ``minimum`` of them)."""
-    handles = page.locator(f"{scope} {SLIDER_HANDLE}:visible")
-    # the page's script names handles as the sliders are drawn: wait until all are named
-    page.wait_for_function(
-        "s => [...document.querySelectorAll(s)].every(h => h.hasAttribute('aria-labelledby'))",
-        arg=f"{scope} {SLIDER_HANDLE}", timeout=CONTROL_TIMEOUT)
-    descriptions = handles.evaluate_all("handles => handles.map(h => h.closest('.widget-slider')"
-                                        ".querySelector(':scope > .widget-label').textContent)")
-    assert len(descriptions) >= minimum and all(d.strip() for d in descriptions), descriptions
-    sliders = page.locator(scope).get_by_role("slider")
-    for description in set(descriptions):
-        named = sliders.filter(visible=True).and_(page.get_by_role(
-            "slider", name=description, exact=True))
-        assert named.count() == descriptions.count(description), description
-    assert sliders.filter(visible=True).count() == len(descriptions)
 
 
 def check_animation_pauses(page, panel) -> None:
