@@ -17,6 +17,7 @@ from pathlib import Path
 
 from notebook_page import CONTROL_TIMEOUT
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from bpwidgets.html_manager import cache_dir, safe_extract
 
@@ -83,9 +84,14 @@ def assert_sliders_named(page, scope: str, minimum: int) -> None:
     slider named exactly after its slider's description (at least ``minimum`` of them)."""
     handles = page.locator(f"{scope} {SLIDER_HANDLE}:visible")
     # the page's script names handles as the sliders are drawn: wait until all are named
-    page.wait_for_function(
-        "s => [...document.querySelectorAll(s)].every(h => h.hasAttribute('aria-labelledby'))",
-        arg=f"{scope} {SLIDER_HANDLE}", timeout=CONTROL_TIMEOUT)
+    try:
+        page.wait_for_function(
+            "s => [...document.querySelectorAll(s)].every(h => h.hasAttribute('aria-labelledby'))",
+            arg=f"{scope} {SLIDER_HANDLE}", timeout=CONTROL_TIMEOUT)
+    except PlaywrightTimeout:
+        unnamed = page.locator(f"{scope} {SLIDER_HANDLE}:not([aria-labelledby])").count()
+        raise AssertionError(f"{unnamed} slider handles in {scope} got no name: did the "
+                             "panels' slider_names.js run?") from None
     descriptions = handles.evaluate_all("handles => handles.map(h => h.closest('.widget-slider')"
                                         ".querySelector(':scope > .widget-label').textContent)")
     assert len(descriptions) >= minimum and all(d.strip() for d in descriptions), descriptions
