@@ -1,6 +1,7 @@
 """Every panel in one JupyterLab page passes axe-core: no serious or critical violation inside a
 panel's DOM; every picture is announced with the panel's description, every slider with its
-description; animations pause. An exported self-contained page passes too."""
+description (also once the notebook is reopened); animations pause. An exported
+self-contained page passes too."""
 
 from __future__ import annotations
 
@@ -79,6 +80,12 @@ def test_every_panel_is_accessible_in_lab(page, jupyter_server, browser_prerequi
     assert chain_rule.get_by_role("img", name="Computation graph with 5 nodes").count() == 1
 
     check_animation_pauses(page, chain_rule)
+
+    # reopened while the kernel runs: the views are drawn again from the kernel's widgets
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    open_notebook(page, jupyter_server.url(lab_url(NOTEBOOK_NAME)))
+    page.locator(PANEL).nth(len(ALL_PANELS) - 1).wait_for(timeout=CONTROL_TIMEOUT)
+    assert_sliders_named(page, PANEL, minimum=10)
 
 
 def check_animation_pauses(page, panel) -> None:
