@@ -36,8 +36,10 @@ import ipywidgets as widgets
 from ipywidgets.embed import dependency_state, embed_data
 
 from bpwidgets import html_manager
+from bpwidgets.panels.base import PANEL_CLASS
 from bpwidgets.panels.described_image import DescribedImage
 from bpwidgets.panels.play_button import PlayBox
+from bpwidgets.panels.slider_names import page_script, slider_namer
 
 DEFAULT_MAX_BYTES = 5_000_000
 DEFAULT_MAX_FRAMES = 3_000
@@ -154,7 +156,9 @@ def page_widget(panel, grid: dict[str, list], frames: list[Frame]) -> widgets.VB
     rows = [widgets.HBox(list(controls.values()), layout=widgets.Layout(flex_flow="row wrap"))]
     if "step" in controls and isinstance(panel.controls.get("play"), widgets.Play):
         rows.insert(0, PlayBox(_play_for(controls["step"])))
-    return widgets.VBox([*rows, body])
+    root = widgets.VBox([*rows, body, slider_namer()])  # the namer: its sliders' handles
+    root.add_class(PANEL_CLASS)
+    return root
 
 
 def page_html(panel, *, grid: dict[str, Sequence] | None = None,
@@ -191,6 +195,7 @@ class StaticView(widgets.VBox):
 
     def __init__(self, children, *, start_png: bytes, text: str):
         super().__init__(children)
+        self.add_class(PANEL_CLASS)
         self._start_png, self._text = start_png, text
 
     def _repr_mimebundle_(self, **kwargs):
@@ -566,7 +571,7 @@ def _page_html(root: widgets.Widget, loader: str, title: str, description: str,
         f'<noscript><div class="bpwidgets-fallback">{fallback}</div></noscript>\n'
         "<details><summary>Text description of the figure at its starting state</summary>"
         f'<p class="bpwidgets-description">{description_html}</p></details>\n'
-        f"{_FALLBACK_SCRIPT}\n{loader}\n</body>\n</html>\n"
+        f"{_FALLBACK_SCRIPT}\n{page_script()}\n{loader}\n</body>\n</html>\n"
     )
 
 

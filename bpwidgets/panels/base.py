@@ -3,7 +3,9 @@
 A panel is an ``ipywidgets.VBox`` (CSS class ``bpwidgets-panel``) holding, top to bottom: rows
 of controls, an ``Image`` showing the figure as PNG whose text alternative is the panel's
 ``describe()`` (:class:`~bpwidgets.panels.described_image.DescribedImage`), a one-line caption,
-an error line, and a folded text description of the figure (an HTML ``<details>`` element).
+an error line, a folded text description of the figure (an HTML ``<details>`` element), and a
+hidden ``Output`` whose script names the slider handles for screen readers
+(:mod:`~bpwidgets.panels.slider_names`).
 
 The figure is one ``matplotlib.figure.Figure`` on an Agg canvas (never pyplot), so the panel
 looks the same in JupyterLab, Notebook 7, VS Code, Colab, Voila and static HTML, whatever the
@@ -118,6 +120,7 @@ from bpwidgets.panels import background
 from bpwidgets.panels.described_image import DescribedImage
 from bpwidgets.panels.palette import ERROR_TEXT
 from bpwidgets.panels.play_button import name_plays
+from bpwidgets.panels.slider_names import slider_namer
 from bpwidgets.panels.text_sprites import SpriteCanvasAgg
 
 # Give every control label room, so descriptions are not clipped to the default 90 px.
@@ -175,6 +178,7 @@ class Panel(widgets.VBox):
         self.error_line = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
         self.description_box = widgets.HTML()
         self.status_line = widgets.HTML(layout=widgets.Layout(min_height="1.2em"))
+        self.slider_namer = slider_namer()  # hidden: names the slider handles in the browser
         self._worker = background.Worker(self._render_job, self._show_status,
                                          self._publish_partial)
         self._job_error: tuple | None = None  # (job, exception) of the last failed job
@@ -361,7 +365,7 @@ class Panel(widgets.VBox):
         rows = self.arrange_controls()
         self._play_boxes = name_plays(rows)  # each Play behind a play/pause button with a name
         return [*rows, self.figure_box, self.status_line, self.caption, self.error_line,
-                self.description_box]
+                self.description_box, self.slider_namer]
 
     def _apply_state(self, state: dict) -> None:
         """Set initial control values; unknown names raise TypeError listing the known ones."""

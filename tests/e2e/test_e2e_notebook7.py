@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from accessibility import assert_sliders_named
 from course_files import first_panel_lesson, lesson_id, lesson_names
 from notebook_page import (
     OPEN_TIMEOUT,
@@ -13,6 +14,8 @@ from notebook_page import (
     run_all_without_errors,
     stored_widget_views,
 )
+
+from bpwidgets.panels.base import PANEL_CLASS
 
 pytestmark = pytest.mark.e2e
 
@@ -35,3 +38,4 @@ def test_a_lesson_runs_clean_and_its_panels_react_in_notebook7(page, jupyter_ser
     assert rendered_widget_views(page) == stored_widget_views(notebook_path)
     assert panel_outputs(page)
     check_panels(page, artifact_dir / "notebook7" / lesson_id(name))
+    assert_sliders_named(page, f".{PANEL_CLASS}", minimum=1)  # the panels' script ran here too

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from accessibility import assert_sliders_named
 from course_files import first_panel_lesson, lesson_id
 from notebook_page import (
     RUN_TIMEOUT,
@@ -12,6 +13,8 @@ from notebook_page import (
     rendered_widget_views,
     stored_widget_views,
 )
+
+from bpwidgets.panels.base import PANEL_CLASS
 
 pytestmark = pytest.mark.e2e
 
@@ -37,3 +40,4 @@ def test_voila_renders_a_lesson_with_live_panels(page, jupyter_server, artifact_
     assert not error_texts(page, "body")
     assert panel_outputs(page, "body")
     check_panels(page, artifact_dir / "voila" / lesson_id(name), scope="body")
+    assert_sliders_named(page, f".{PANEL_CLASS}", minimum=1)  # the panels' script ran here too

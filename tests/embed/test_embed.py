@@ -57,7 +57,7 @@ def test_nested_stacks_link_every_control(circuit):
     grid = {"step": [0, 8], "x": [-2.0, 1.0, 3.0]}
     frames = render_frames(circuit, grid)
     root = page_widget(circuit, grid, frames)
-    outer = root.children[-1]
+    [outer] = [child for child in root.children if isinstance(child, widgets.Stack)]
     assert isinstance(outer, widgets.Stack) and len(outer.children) == 2
     assert all(isinstance(inner, widgets.Stack) and len(inner.children) == 3
                for inner in outer.children)
