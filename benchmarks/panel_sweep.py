@@ -14,7 +14,6 @@ benchmarks/bench_panels_sweep.py (which prints them). Two phases per panel:
 
 from __future__ import annotations
 
-import gc
 import time
 from dataclasses import dataclass, field
 
@@ -111,8 +110,9 @@ def controls_of(panel) -> list:
     return list(panel.controls.items())
 
 
-def one_at_a_time(panel, sweep: Sweep, wait_limit: float) -> None:
-    """Phase 1: each control over its range from the defaults, back to its start after."""
+def each_control(panel, sweep: Sweep, wait_limit: float, values_of) -> None:
+    """Each control in turn through ``values_of(widget)`` (a list) from its start, back to
+    its start after, each picture awaited; buttons are clicked."""
     for name, widget in controls_of(panel):
         if name not in panel.controls:  # removed by an earlier change (formula inputs)
             continue
@@ -120,10 +120,15 @@ def one_at_a_time(panel, sweep: Sweep, wait_limit: float) -> None:
             sweep.changes.append(change(panel, name, "click", wait_limit))
             continue
         start = widget.value
-        for value in sweep_values(widget):
+        for value in values_of(widget):
             sweep.changes.append(change(panel, name, value, wait_limit))
         if name in panel.controls and panel.controls[name].value != start:
             sweep.changes.append(change(panel, name, start, wait_limit))
+
+
+def one_at_a_time(panel, sweep: Sweep, wait_limit: float) -> None:
+    """Phase 1: each control over its range from the defaults, back to its start after."""
+    each_control(panel, sweep, wait_limit, sweep_values)
 
 
 def neighbour(widget):
@@ -148,18 +153,11 @@ def neighbour(widget):
 def nudge_each_control(panel, sweep: Sweep, wait_limit: float) -> None:
     """A student's small moves at the default sizes: each control one step (the next option,
     the other state) from its default and back, each picture awaited; buttons are clicked."""
-    for name, widget in controls_of(panel):
-        if name not in panel.controls:
-            continue
-        if isinstance(widget, widgets.Button):
-            sweep.changes.append(change(panel, name, "click", wait_limit))
-            continue
-        start, step = widget.value, neighbour(widget)
-        if step is None or step == start:
-            continue
-        sweep.changes.append(change(panel, name, step, wait_limit))
-        if name in panel.controls:
-            sweep.changes.append(change(panel, name, start, wait_limit))
+    def one_step(widget) -> list:
+        step = neighbour(widget)
+        return [] if step is None or step == widget.value else [step]
+
+    each_control(panel, sweep, wait_limit, one_step)
 
 
 def all_at_maxima(panel, sweep: Sweep) -> None:
@@ -175,20 +173,8 @@ def all_at_maxima(panel, sweep: Sweep) -> None:
 
 def run_sweep(cls, wait_limit: float = 120.0, maxima_wait: float | None = 120.0,
               make=None) -> Sweep:
-    """Both phases on a new panel of ``cls``; closes the panel after."""
-    # A collection of the calling process's older objects is not the panel's work: after a
-    # whole test session (two million objects) one full collection took 1.2-1.5 s and could
-    # land inside any timed change. They are collected now and left out of collections (frozen)
-    # while the panel is timed; the panel's own objects are still collected as in a kernel.
-    gc.collect()
-    gc.freeze()
-    try:
-        return _sweep(cls, wait_limit, maxima_wait, make)
-    finally:
-        gc.unfreeze()
-
-
-def _sweep(cls, wait_limit, maxima_wait, make) -> Sweep:
+    """Both phases on a new panel of ``cls``; closes the panel after. (The sweep test, marked
+    ``background``, collects and freezes the session's older objects first: tests/conftest.py.)"""
     start = time.perf_counter()
     panel = make() if make else cls()
     sweep = Sweep(cls.__name__)

@@ -413,7 +413,7 @@ def _render_one(panel, values: dict, before_frame=None) -> Frame:
     caption = panel.caption.value
     if panel.error:
         caption += panel.error_line.value
-    return Frame(png, caption, panel.describe())
+    return Frame(png, caption, panel.image.text)  # the text shown with that picture
 
 
 def _start_index(grid: dict[str, list], state: dict) -> int:

@@ -202,11 +202,9 @@ class PlaygroundPanel(Panel):
                                                aspect="auto", interpolation="bilinear",
                                                alpha=0.7)
         self.class_colours = np.array([cmap(0.1), cmap(0.9)])
-        self.train_points = self.ax_decision.scatter([], [], s=18, edgecolors="white",
-                                                     linewidths=0.7, label="train")
-        self.test_points = self.ax_decision.scatter([], [], s=18, marker="^",
-                                                    edgecolors="black", linewidths=0.6,
-                                                    label="test")
+        # faces, edges and widths follow each point's class: _draw_points
+        self.train_points = self.ax_decision.scatter([], [], s=18, label="train")
+        self.test_points = self.ax_decision.scatter([], [], s=18, marker="^", label="test")
         # A text key instead of a legend: legends are re-laid-out on every redraw.
         self.ax_decision.text(0.5, -0.15, "● train   ▲ test   hollow orange: class 0   "
                               "filled purple: class 1",
