@@ -30,6 +30,7 @@ only rescales them: the same weights as a fresh draw, bit for bit, at a fraction
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -236,17 +237,25 @@ def _train_and_measure(net, X, Y, lr, steps, measured_steps, bins, init) -> tupl
     """Full-batch SGD for ``steps`` steps; the gradient flow at each of ``measured_steps``."""
     lr = check_positive("lr", lr)
     bins = check_positive_int("bins", bins)
-    optimizer = SGD(lr)
-    flows, run = [], TrainingRecord(lr)
-    for step in range(steps + 1):
-        grads = net.gradients(X, Y)
-        run.record(net, grads)
+    flows = []
+    for step, grads, record in _sgd_steps(net, X, Y, lr):
         if step in measured_steps:
-            flows.append(_flow_from_gradients(net, grads, lr, bins, init, step, run))
-        if step < steps:
-            with np.errstate(all="ignore"):  # a diverging run is shown, not warned about
-                optimizer.step(net, grads)
+            flows.append(_flow_from_gradients(net, grads, lr, bins, init, step, record))
+        if step == steps:
+            break
     return tuple(flows)
+
+
+def _sgd_steps(net, X, Y, lr: float):
+    """Full-batch SGD on ``net``, without end: yields ``(step, grads, record)`` — the gradients
+    at each step, before its update — and makes the update when the next step is asked for."""
+    optimizer, record = SGD(lr), TrainingRecord(lr)
+    for step in itertools.count():
+        grads = net.gradients(X, Y)
+        record.record(net, grads)
+        yield step, grads, record
+        with np.errstate(all="ignore"):  # a diverging run is shown, not warned about
+            optimizer.step(net, grads)
 
 
 class FlowRun:
@@ -264,11 +273,9 @@ class FlowRun:
         self._bins = check_positive_int("bins", bins)
         self._init = init
         config = (depth, width, activation, init, batch, seed, n_inputs, n_outputs)
-        self._net, self._X, self._Y = _remembered_network(*config, trained=True)
-        self._optimizer = SGD(self._lr)
-        self._record = TrainingRecord(self._lr)
+        self._net, X, Y = _remembered_network(*config, trained=True)
+        self._steps = _sgd_steps(self._net, X, Y, self._lr)
         self._flows: list[GradientFlow] = []  # the picture at step 0, 1, 2, ...
-        self._grads = None
 
     @property
     def steps_reached(self) -> int:
@@ -288,12 +295,9 @@ class FlowRun:
     def _advance(self) -> None:
         """One more step: the SGD update from the last gradients, then the new picture."""
         with np.errstate(all="ignore"):  # a diverging run is shown, not warned about
-            if self._flows:
-                self._optimizer.step(self._net, self._grads)
-            self._grads = self._net.gradients(self._X, self._Y)
-            self._record.record(self._net, self._grads)
-            self._flows.append(_flow_from_gradients(self._net, self._grads, self._lr, self._bins,
-                                                    self._init, len(self._flows), self._record))
+            step, grads, record = next(self._steps)
+            self._flows.append(_flow_from_gradients(self._net, grads, self._lr, self._bins,
+                                                    self._init, step, record))
 
 
 DIVERGED_ABOVE = 1e3  # a loss this many times the starting loss (or overflowing): diverged
