@@ -104,8 +104,9 @@ class Quiz:
         self.log_control = widgets.Textarea(value=log_json, description=QUIZ_LOG,
                                             layout=widgets.Layout(display="none"))
         self.prompt = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
-        # The value is sent when the box loses focus, which pressing check does first: the
-        # kernel always has the whole answer when the click arrives.
+        # The value is sent on Enter or when the box loses focus (pressing check takes the
+        # focus), and the answer is judged when it arrives: the browser may send the click
+        # before the value (a student's answer once read as empty), never the value late.
         self.box = widgets.Text(placeholder="a number, or e.g. 0.25*2", continuous_update=False,
                                 description="your answer", style={"description_width": "initial"},
                                 layout=widgets.Layout(width="320px"))
@@ -115,7 +116,7 @@ class Quiz:
                                           tooltip=f"reveal the answer (after {TRIES_BEFORE_SHOW} "
                                                   "tries)")
         self.feedback = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
-        self.check_button.on_click(self._on_check)
+        self.box.observe(self._on_typed, names="value")
         self.show_button.on_click(lambda _: self.show())
         self.log_control.observe(lambda _: self.sync_widgets(), names="value")
         self.sync_widgets()
@@ -183,9 +184,11 @@ class Quiz:
         self.box.value = ""
         return self._say(feedback)
 
-    def _on_check(self, _button) -> None:
-        """The check button: answer what the box holds."""
-        self.answer(self.box.value)
+    def _on_typed(self, change) -> None:
+        """An answer the box sent (Enter, or check pressed): judge it. The box emptied by
+        ``answer`` comes back here as "" and is not an answer."""
+        if change["new"].strip():
+            self.answer(change["new"])
 
     def show(self) -> str:
         """Reveal the current answer (allowed after two wrong tries); return the feedback text."""

@@ -215,3 +215,17 @@ def test_a_malformed_quiz_log_is_refused_naming_it():
 def test_a_panel_without_quiz_refuses_answers():
     with pytest.raises(ValueError, match="quiz=True"):
         ChainRulePanel().answer("1")
+
+
+def test_an_answer_the_box_sends_is_judged_whether_the_click_comes_before_or_after_it():
+    panel = ChainRulePanel("(x + y) * z", quiz=True, **CIRCUIT)
+    quiz = panel.quiz
+    quiz.check_button.click()  # the browser may send the click first: nothing is judged yet
+    assert quiz.log == () and quiz.feedback.value == ""
+    quiz.box.value = "3"  # then the value arrives (a wrong answer)
+    assert quiz.feedback.value.startswith("<span>✗ Question 1") and quiz.box.value == ""
+    quiz.box.value = repr(quiz.current.expected)  # sent first, the click after it
+    quiz.check_button.click()
+    assert "✓ Question 1 right" in quiz.feedback.value and quiz.position == 1
+    assert [entry.correct for entry in quiz.log] == [False, True]
+    panel.close()
